@@ -1,0 +1,90 @@
+// The anju executable: argv → config → Application::run(). Nothing else lives here.
+#include "bot/core/clock.hpp"
+#include "bot/core/log.hpp"
+#include "bot/runtime/application.hpp"
+#include "bot/runtime/cli.hpp"
+#include "config/config.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int check_config(const std::string& path) {
+    auto loaded = anju::config::load_config(path, anju::config::process_env());
+    if (!loaded) {
+        for (const auto& problem : loaded.error().items) {
+            std::fprintf(stderr, "%s\n", problem.to_string().c_str());
+        }
+        std::fprintf(stderr, "%zu problem%s found\n", loaded.error().items.size(),
+                     loaded.error().items.size() == 1 ? "" : "s");
+        return kExitFailure;
+    }
+    std::printf("%s: OK\n", path.c_str());
+    return 0;
+}
+
+int serve(const std::string& path) {
+    auto loaded = anju::config::load_config(path, anju::config::process_env());
+    if (!loaded) {
+        for (const auto& problem : loaded.error().items) {
+            std::fprintf(stderr, "anju: %s\n", problem.to_string().c_str());
+        }
+        return kExitFailure;
+    }
+    anju::log::set_level(loaded->log.level);
+    anju::SystemClock clock;
+    anju::runtime::Application app(std::move(*loaded), clock);
+    if (auto started = app.start(); !started) {
+        std::fprintf(stderr, "anju: %s\n", started.error().what().c_str());
+        return kExitFailure;
+    }
+    const auto endpoint = app.endpoint();
+    const auto host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
+                                                 : endpoint.address().to_string();
+    const auto url = "http://" + host + ":" + std::to_string(endpoint.port());
+    std::fprintf(stderr,
+                 "anju %s is running on %s (config %s, store %s)\n"
+                 "  open %s/ in a browser, or: curl %s/healthz\n"
+                 "  press Ctrl-C to stop\n",
+                 ANJU_VERSION, url.c_str(), app.config().source.c_str(), app.config().store.path.c_str(),
+                 url.c_str(), url.c_str());
+    app.run();
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string_view> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+    auto command = anju::runtime::parse_command_line(args);
+    if (!command) {
+        std::fprintf(stderr, "anju: %s (see anju --help)\n", command.error().message.c_str());
+        return kExitUsage;
+    }
+    try {
+        switch (command->kind) {
+            case anju::runtime::CliCommand::Kind::help:
+                std::fputs(anju::runtime::usage().c_str(), stdout);
+                return 0;
+            case anju::runtime::CliCommand::Kind::version:
+                std::printf("anju %s\n", ANJU_VERSION);
+                return 0;
+            case anju::runtime::CliCommand::Kind::check_config:
+                return check_config(command->config_path);
+            case anju::runtime::CliCommand::Kind::serve:
+                return serve(command->config_path);
+        }
+    } catch (const std::exception& e) {
+        // Last resort: a bug or an unusable environment. One line, no stack trace.
+        std::fprintf(stderr, "anju: fatal: %s\n", e.what());
+        return kExitFailure;
+    }
+    return kExitFailure;
+}

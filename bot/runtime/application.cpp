@@ -1,0 +1,283 @@
+#include "bot/runtime/application.hpp"
+
+#include "bot/core/log.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <csignal>
+#include <thread>
+#include <vector>
+
+namespace anju::runtime {
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+using json = nlohmann::json;
+
+const log::Logger app_log{"app"};
+
+constexpr std::chrono::milliseconds kHealthStoreDeadline{2000};
+
+net::Response json_response(http::status status, const json& body) {
+    return net::make_response(status, body.dump() + "\n", "application/json");
+}
+
+unsigned thread_count(unsigned configured) {
+    if (configured > 0) {
+        return configured;
+    }
+    return std::max(1U, std::thread::hardware_concurrency());
+}
+
+// The front page: what is running and where to look. Issue-7's web chat will live beside it.
+constexpr std::string_view kIndexHtml = R"html(<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>安居 anju</title>
+<style>
+ body { font-family: system-ui, "PingFang SC", "Noto Sans CJK SC", sans-serif; max-width: 40rem; margin: 2rem auto;
+        padding: 0 1rem; color: #222; line-height: 1.5; }
+ h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+ .sub { color: #666; margin-top: 0; }
+ code { background: #f3f3f3; padding: 0.1rem 0.3rem; border-radius: 3px; }
+ li { margin: 0.3rem 0; }
+ #health { font-weight: bold; }
+</style>
+</head>
+<body>
+<h1>安居 anju</h1>
+<p class="sub">物业投诉处理 · property-complaint handling through chat</p>
+<p>Service <b>{{NAME}}</b>, version {{VERSION}}: <span id="health">checking…</span></p>
+<ul>
+ <li><a href="/healthz"><code>GET /healthz</code></a> — is the service and its store up</li>
+ <li><a href="/metrics"><code>GET /metrics</code></a> — Prometheus metrics</li>
+ <li><code>GET /admin/config</code> — the effective config (needs <code>Authorization: Bearer &lt;admin.token&gt;</code>)</li>
+</ul>
+<script>
+fetch('/healthz').then(r => r.json()).then(j => {
+  document.getElementById('health').textContent = j.status === 'ok' ? 'healthy ✓' : 'unhealthy: ' + JSON.stringify(j);
+}).catch(e => { document.getElementById('health').textContent = 'unreachable: ' + e; });
+</script>
+</body>
+</html>
+)html";
+
+std::string html_escape(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        switch (c) {
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out.push_back(c);
+        }
+    }
+    return out;
+}
+
+std::string replace_all(std::string text, std::string_view from, std::string_view to) {
+    for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
+        text.replace(pos, from.size(), to);
+    }
+    return text;
+}
+
+}  // namespace
+
+Application::Application(config::Config config, Clock& clock, ApplicationOptions options)
+    : config_(std::move(config)), clock_(clock), options_(options), started_at_(clock.now()) {
+    metrics_.gauge("anju_build_info", "Always 1; the version is in the label.", {"version"})
+        .with({ANJU_VERSION})
+        .set(1);
+    const auto start_seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(started_at_.time_since_epoch()).count();
+    metrics_.gauge("process_start_time_seconds", "Start time of the process since the Unix epoch.")
+        .with({})
+        .set(start_seconds);
+}
+
+Application::~Application() {
+    server_.reset();
+    signals_.reset();
+    store_.reset();
+}
+
+boost::system::result<void, Error> Application::start() {
+    store::StoreOptions store_options;
+    store_options.path = config_.store.path;
+    store_options.synchronous_full = config_.store.synchronous == config::StoreConfig::Sync::full;
+    store_options.busy_timeout = config_.store.busy_timeout;
+    auto opened = store::Store::open(store_options);
+    if (!opened) {
+        return opened.error();
+    }
+    store_ = std::move(*opened);
+    auto* store = store_.get();
+    metrics_.gauge_callback("store_queue_depth", "Store jobs submitted and not yet finished.",
+                            [store] { return static_cast<double>(store->queue_depth()); });
+    metrics_.gauge("store_schema_version", "Schema version of the database.")
+        .with({})
+        .set(store_->schema_version());
+
+    net::HttpServerOptions http_options;
+    http_options.address = config_.http.address;
+    http_options.port = config_.http.port;
+    http_options.body_limit = config_.http.body_limit;
+    http_options.header_limit = config_.http.header_limit;
+    http_options.read_timeout = config_.http.read_timeout;
+    http_options.write_timeout = config_.http.write_timeout;
+    http_options.idle_timeout = config_.http.idle_timeout;
+    http_options.max_connections = config_.http.max_connections;
+    server_ = std::make_unique<net::HttpServer>(ioc_.get_executor(), http_options, make_router(), metrics_);
+    auto bound = server_->listen();
+    if (!bound) {
+        return Error{bound.error(), "cannot listen on " + config_.http.address + ":" +
+                                        std::to_string(config_.http.port) + ": " + bound.error().message()};
+    }
+    endpoint_ = *bound;
+    return {};
+}
+
+net::Router Application::make_router() {
+    net::Router router;
+    router.add(http::verb::get, "/", [this](net::ServerRequest r) { return index(std::move(r)); });
+    router.add(http::verb::get, "/healthz", [this](net::ServerRequest r) { return healthz(std::move(r)); });
+    router.add(http::verb::get, "/metrics",
+               [this](net::ServerRequest r) { return metrics_page(std::move(r)); });
+    router.add(http::verb::get, "/admin/config",
+               [this](net::ServerRequest r) { return admin_config(std::move(r)); });
+    return router;
+}
+
+void Application::run() {
+    if (options_.handle_signals) {
+        signals_.emplace(ioc_, SIGINT, SIGTERM);
+        signals_->async_wait([this](const boost::system::error_code& ec, int signal) {
+            if (!ec) {
+                ANJU_LOG_INFO(app_log) << "signal received, shutting down" << kv("signal", signal);
+                stop();
+            }
+        });
+    }
+    server_->start();
+    const unsigned threads = thread_count(config_.service.io_threads);
+    ANJU_LOG_INFO(app_log) << "serving" << kv("address", endpoint_) << kv("io_threads", threads)
+                           << kv("store", config_.store.path) << kv("config", config_.source);
+    // Keep run() from returning before shutdown() has finished, even if the server is idle.
+    auto guard = asio::make_work_guard(ioc_);
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < threads; ++i) {
+        pool.emplace_back([this] { ioc_.run(); });
+    }
+    ioc_.run();
+    for (auto& t : pool) {
+        t.join();
+    }
+    ANJU_LOG_INFO(app_log) << "stopped";
+}
+
+void Application::stop() {
+    if (stopping_.exchange(true)) {
+        return;
+    }
+    asio::co_spawn(ioc_, shutdown(), [this](const std::exception_ptr& e) {
+        log::LogFailure(app_log, "shutdown")(e);
+        ioc_.stop();
+    });
+}
+
+asio::awaitable<void> Application::shutdown() {
+    if (signals_) {
+        signals_->cancel();
+    }
+    if (server_) {
+        co_await server_->stop(config_.http.shutdown_grace);
+    }
+    if (store_) {
+        co_await store_->close();
+    }
+}
+
+asio::awaitable<net::Response> Application::index(net::ServerRequest /*request*/) {
+    auto page = replace_all(std::string(kIndexHtml), "{{NAME}}", html_escape(config_.service.name));
+    page = replace_all(std::move(page), "{{VERSION}}", ANJU_VERSION);
+    co_return net::make_response(http::status::ok, std::move(page), "text/html; charset=utf-8");
+}
+
+asio::awaitable<net::Response> Application::healthz(net::ServerRequest /*request*/) {
+    json body;
+    body["service"] = config_.service.name;
+    body["version"] = ANJU_VERSION;
+    body["uptime_s"] = std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - started_at_).count();
+    std::string store_state = "ok";
+    try {
+        asio::steady_timer deadline(co_await asio::this_coro::executor, kHealthStoreDeadline);
+        auto outcome = co_await (store_->ping() || deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+        if (outcome.index() == 1) {
+            store_state = "timeout";
+        }
+    } catch (const boost::system::system_error& e) {
+        store_state = e.code() == store::errc::closed ? "closed" : "error";
+    } catch (const SQLite::Exception& e) {
+        store_state = "error";
+        ANJU_LOG_WARN(app_log) << "health check: store query failed" << kv("error", e.what());
+    }
+    body["store"] = store_state;
+    body["schema_version"] = store_->schema_version();
+    const bool ok = store_state == "ok";
+    body["status"] = ok ? "ok" : "unavailable";
+    auto res = json_response(ok ? http::status::ok : http::status::service_unavailable, body);
+    res.set(http::field::cache_control, "no-store");
+    co_return res;
+}
+
+asio::awaitable<net::Response> Application::metrics_page(net::ServerRequest /*request*/) {
+    co_return net::make_response(http::status::ok, metrics_.render(),
+                                 "text/plain; version=0.0.4; charset=utf-8");
+}
+
+bool Application::authorized_admin(const net::ServerRequest& request) const {
+    const auto& token = config_.admin.token.reveal();
+    const std::string_view header = request.message[http::field::authorization];
+    constexpr std::string_view kBearer = "Bearer ";
+    if (token.empty() || !header.starts_with(kBearer)) {
+        return false;
+    }
+    const auto given = header.substr(kBearer.size());
+    // Constant-time comparison, so response timing does not reveal how much of a guess was right.
+    return given.size() == token.size() && CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
+}
+
+asio::awaitable<net::Response> Application::admin_config(net::ServerRequest request) {
+    if (config_.admin.token.empty()) {
+        co_return json_response(http::status::not_found,
+                                {{"error", "the admin API is disabled (admin.token is empty)"}});
+    }
+    if (!authorized_admin(request)) {
+        auto res = json_response(http::status::unauthorized, {{"error", "admin token required"}});
+        res.set(http::field::www_authenticate, "Bearer");
+        co_return res;
+    }
+    co_return net::make_response(http::status::ok, config_.effective + "\n", "application/json");
+}
+
+}  // namespace anju::runtime

@@ -1,0 +1,78 @@
+// The composition root: builds the real store, HTTP server and routes from the config, runs the
+// I/O threads, and shuts everything down in order on SIGINT/SIGTERM or stop().
+#pragma once
+
+#include "bot/core/clock.hpp"
+#include "bot/core/error.hpp"
+#include "bot/core/metrics.hpp"
+#include "bot/net/http_server.hpp"
+#include "config/config.hpp"
+#include "store/store.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/system/result.hpp>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+
+namespace anju::runtime {
+
+struct ApplicationOptions {
+    bool handle_signals = true;  // SIGINT/SIGTERM start a graceful shutdown (off in in-process tests)
+};
+
+class Application {
+public:
+    // Builds nothing that can fail; start() does the I/O. `clock` must outlive the application.
+    Application(config::Config config, Clock& clock, ApplicationOptions options = {});
+    ~Application();
+    Application(const Application&) = delete;
+    Application& operator=(const Application&) = delete;
+
+    // Opens and migrates the store, then binds the HTTP listener. Fails with the store's errors
+    // (cannot_open, not_a_database, schema_too_new, migration_failed) or the bind error, with a
+    // detail fit for an operator. Call once, from the thread that will call run().
+    boost::system::result<void, Error> start();
+
+    // Serves on io_threads threads until a graceful shutdown has finished: the listener stops,
+    // requests in flight finish within http.shutdown_grace, the store is flushed and closed.
+    // Call once after a successful start(); blocks.
+    void run();
+
+    // Starts the graceful shutdown, as SIGTERM does. Thread-safe; later calls do nothing.
+    void stop();
+
+    // The bound HTTP endpoint (after start()).
+    asio::ip::tcp::endpoint endpoint() const { return endpoint_; }
+
+    metrics::Registry& metrics() { return metrics_; }
+    const config::Config& config() const { return config_; }
+
+private:
+    net::Router make_router();
+    asio::awaitable<net::Response> index(net::ServerRequest request);
+    asio::awaitable<net::Response> healthz(net::ServerRequest request);
+    asio::awaitable<net::Response> metrics_page(net::ServerRequest request);
+    asio::awaitable<net::Response> admin_config(net::ServerRequest request);
+    asio::awaitable<void> shutdown();
+    bool authorized_admin(const net::ServerRequest& request) const;
+
+    // The metrics registry outlives everything that reports to it; the destructor releases the
+    // server and the store (joining its thread) while the io_context is still alive.
+    metrics::Registry metrics_;
+    config::Config config_;
+    Clock& clock_;
+    ApplicationOptions options_;
+    Clock::time_point started_at_;
+    std::unique_ptr<store::Store> store_;
+    asio::io_context ioc_;
+    std::optional<asio::signal_set> signals_;
+    std::unique_ptr<net::HttpServer> server_;
+    asio::ip::tcp::endpoint endpoint_;
+    std::atomic<bool> stopping_{false};
+};
+
+}  // namespace anju::runtime
