@@ -163,17 +163,6 @@ Request build_request(HttpRequest& request, http::verb verb, const Url& url, con
     return message;
 }
 
-void log_task_exception(std::exception_ptr error) {
-    if (!error) {
-        return;
-    }
-    try {
-        std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-        ANJU_LOG_ERROR(client_log) << "name lookup task failed" << kv("what", e.what());
-    }
-}
-
 // Runs one lookup and hands the outcome to whoever still listens on `channel`.
 asio::awaitable<void> resolve_into(std::shared_ptr<ResolveChannel> channel, std::string host,
                                    std::string service) {
@@ -204,7 +193,8 @@ asio::awaitable<std::optional<Failure>> resolve(asio::any_io_executor ex, const 
         co_return timed_out("resolve");
     }
     auto channel = std::make_shared<ResolveChannel>(ex, 1);
-    asio::co_spawn(ex, resolve_into(channel, url.host, std::to_string(url.port)), log_task_exception);
+    asio::co_spawn(ex, resolve_into(channel, url.host, std::to_string(url.port)),
+                   log::LogFailure(client_log, "name lookup task"));
     asio::steady_timer timer(ex, deadline.at());
     auto receive = channel->async_receive(asio::as_tuple(asio::use_awaitable));
     auto expire = timer.async_wait(asio::as_tuple(asio::use_awaitable));

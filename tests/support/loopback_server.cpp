@@ -47,17 +47,6 @@ const log::Logger loopback_log{"loopback_server"};
 constexpr auto kIoTimeout = std::chrono::seconds(30);
 constexpr std::uint64_t kBodyLimit = std::uint64_t{64} * 1024 * 1024;
 
-void log_task_exception(std::exception_ptr error) {
-    if (!error) {
-        return;
-    }
-    try {
-        std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-        ANJU_LOG_ERROR(loopback_log) << "loopback server task failed" << kv("what", e.what());
-    }
-}
-
 net::HttpRequest to_http_request(Request& request) {
     net::HttpRequest received;
     received.method = std::string(request.method_string());
@@ -144,9 +133,11 @@ asio::awaitable<void> LoopbackServer::State::accept_loop() {
         }
         connections.fetch_add(1);
         if (tls_context) {
-            asio::co_spawn(io, serve_tls(std::move(socket)), log_task_exception);
+            asio::co_spawn(io, serve_tls(std::move(socket)),
+                           log::LogFailure(loopback_log, "loopback connection"));
         } else {
-            asio::co_spawn(io, serve_plain(std::move(socket)), log_task_exception);
+            asio::co_spawn(io, serve_plain(std::move(socket)),
+                           log::LogFailure(loopback_log, "loopback connection"));
         }
     }
 }
@@ -259,7 +250,7 @@ void LoopbackServer::State::stop() {
 
 LoopbackServer::LoopbackServer(Handler handler, LoopbackOptions options)
     : state_(std::make_unique<State>(std::move(handler), options)) {
-    asio::co_spawn(state_->io, state_->accept_loop(), log_task_exception);
+    asio::co_spawn(state_->io, state_->accept_loop(), log::LogFailure(loopback_log, "loopback accept loop"));
     state_->thread = std::thread([state = state_.get()] { state->io.run(); });
 }
 
