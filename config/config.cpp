@@ -59,8 +59,18 @@ struct Context {
 // reads as empty, so every default still lands in `out` and every key is still registered.
 class Reader {
 public:
-    Reader(Context& ctx, const json* node, std::string path, json& out)
-        : ctx_(ctx), node_(node), path_(std::move(path)), out_(out) {
+    // `path` names keys in problems ("channels.wechat_mp[0].token"); `schema` names them in
+    // known_keys() ("channels.wechat_mp[].token"). A dry reader registers keys but reports nothing:
+    // it walks the shape of an array element when the array is empty.
+    Reader(Context& ctx, const json* node, std::string path, json& out, std::string schema = {},
+           bool dry = false)
+        : ctx_(ctx),
+          node_(node),
+          path_(std::move(path)),
+          schema_(schema.empty() ? path_ : std::move(schema)),
+          env_path_(path_),
+          out_(out),
+          dry_(dry) {
         out_ = json::object();
         if (node_ != nullptr && !node_->is_object()) {
             problem_at(path_, "must be an object (got " + type_name(*node_) + ")");
@@ -74,8 +84,105 @@ public:
             problem(key, "must be an object (got " + type_name(*child) + ")");
             child = nullptr;
         }
-        return Reader(ctx_, child, full(key), out_[std::string(key)]);
+        Reader r(ctx_, child, full(key), out_[std::string(key)], join(schema_, key), dry_);
+        r.env_path_ = join(env_path_, key);
+        return r;
     }
+
+    // An array of objects: `each(Reader& element, std::size_t index)` reads one element; the
+    // caller calls element.done(). With no elements, `each` runs once on a dry reader so the keys
+    // of an element are still known.
+    template <class Each>
+    void array(std::string_view key, Each&& each) {
+        const json* v = take(key);
+        auto& out = out_[std::string(key)];
+        out = json::array();
+        const auto schema = join(schema_, key) + "[]";
+        if (v != nullptr && !v->is_array()) {
+            problem(key, "must be an array (got " + type_name(*v) + ")");
+            v = nullptr;
+        }
+        if (v == nullptr || v->empty()) {
+            json scratch;
+            Reader dry(ctx_, nullptr, full(key) + "[]", scratch, schema, true);
+            each(dry, std::size_t{0});
+            return;
+        }
+        for (std::size_t i = 0; i < v->size(); ++i) {
+            out.push_back(json::object());
+            Reader element(ctx_, &(*v)[i], full(key) + "[" + std::to_string(i) + "]", out.back(), schema,
+                           dry_);
+            each(element, i);
+        }
+    }
+
+    // An object whose keys are names chosen by the operator (e.g. template names), each holding an
+    // object: `each(Reader& value, const std::string& name)`. Keys starting with '#' are comments.
+    template <class Each>
+    void named_objects(std::string_view key, Each&& each) {
+        const json* v = take(key);
+        auto& out = out_[std::string(key)];
+        out = json::object();
+        const auto schema = join(schema_, key) + ".<name>";
+        if (v != nullptr && !v->is_object()) {
+            problem(key, "must be an object (got " + type_name(*v) + ")");
+            v = nullptr;
+        }
+        bool any = false;
+        if (v != nullptr) {
+            for (const auto& [name, value] : v->items()) {
+                if (!name.empty() && name.front() == '#') {
+                    continue;
+                }
+                any = true;
+                Reader element(ctx_, &value, full(key) + "." + name, out[name], schema, dry_);
+                each(element, name);
+            }
+        }
+        if (!any) {
+            json scratch;
+            Reader dry(ctx_, nullptr, full(key) + ".<name>", scratch, schema, true);
+            each(dry, std::string());
+        }
+    }
+
+    // An object of string values with operator-chosen keys, in file order.
+    void string_pairs(std::string_view key, std::vector<std::pair<std::string, std::string>>& pairs) {
+        const json* v = take(key);
+        auto& out = out_[std::string(key)];
+        out = json::object();
+        if (v != nullptr && !v->is_object()) {
+            problem(key, "must be an object of strings (got " + type_name(*v) + ")");
+            return;
+        }
+        if (v == nullptr) {
+            return;
+        }
+        for (const auto& [name, value] : v->items()) {
+            if (!name.empty() && name.front() == '#') {
+                continue;
+            }
+            if (!value.is_string()) {
+                problem_at(full(key) + "." + name, "must be a string (got " + type_name(value) + ")");
+                continue;
+            }
+            pairs.emplace_back(name, value.get<std::string>());
+            out[name] = value;
+        }
+    }
+
+    // Whether the key is present at all (for required keys).
+    bool has(std::string_view key) const { return node_ != nullptr && node_->contains(key); }
+
+    void require(std::string_view key) {
+        if (!has(key)) {
+            problem(key, "is required");
+        }
+    }
+
+    // Secrets of array elements are named after a stable id rather than an index:
+    // ANJU_CHANNELS_WECHAT_MP_<ID>_APP_SECRET.
+    void set_env_path(std::string path) { env_path_ = std::move(path); }
 
     void string(std::string_view key, std::string& value, bool allow_empty = true) {
         if (const json* v = take(key)) {
@@ -101,7 +208,7 @@ public:
                 text = v->get<std::string>();
             }
         }
-        const auto var = env_name(full(key));
+        const auto var = env_name(join(env_path_, key));
         if (const auto it = ctx_.env.find(var); it != ctx_.env.end()) {
             text = it->second;
             from = var;
@@ -231,13 +338,14 @@ public:
     void problem(std::string_view key, std::string message) { problem_at(full(key), std::move(message)); }
 
 private:
-    std::string full(std::string_view key) const {
-        return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+    static std::string join(const std::string& path, std::string_view key) {
+        return path.empty() ? std::string(key) : path + "." + std::string(key);
     }
+    std::string full(std::string_view key) const { return join(path_, key); }
 
     const json* take(std::string_view key) {
         seen_.emplace_back(key);
-        ctx_.keys.insert(full(key));
+        ctx_.keys.insert(join(schema_, key));
         if (node_ == nullptr) {
             return nullptr;
         }
@@ -246,19 +354,117 @@ private:
     }
 
     void problem_at(std::string key, std::string message) {
-        ctx_.problems.push_back({ctx_.file, std::move(key), std::move(message)});
+        if (!dry_) {
+            ctx_.problems.push_back({ctx_.file, std::move(key), std::move(message)});
+        }
     }
 
     Context& ctx_;
     const json* node_;
     std::string path_;
+    std::string schema_;
+    std::string env_path_;
     json& out_;
+    bool dry_;
     std::vector<std::string> seen_;
 };
 
 bool is_ip_address(const std::string& text) {
     unsigned char buf[16];
     return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
+
+bool is_identifier(std::string_view text) {
+    return !text.empty() && text.size() <= 32 && std::all_of(text.begin(), text.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+    });
+}
+
+bool is_alnum(std::string_view text) {
+    return std::all_of(text.begin(), text.end(),
+                       [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) != 0; });
+}
+
+// https://host[:port][/path], or http:// to a loopback address (a local fake of the platform).
+bool is_api_base(std::string_view url) {
+    if (url.starts_with("https://")) {
+        return url.size() > 8 && url.find_first_of(" \t\r\n") == std::string_view::npos;
+    }
+    for (const char* loopback : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
+        const std::string_view prefix(loopback);
+        if (url.starts_with(prefix) &&
+            (url.size() == prefix.size() || url[prefix.size()] == ':' || url[prefix.size()] == '/')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void read_wechat_mp(Reader& channels, std::vector<WeChatMpConfig>& accounts) {
+    channels.array("wechat_mp", [&accounts](Reader& r, std::size_t /*index*/) {
+        WeChatMpConfig a;
+        r.require("id");
+        r.string("id", a.id);
+        if (r.has("id") && !is_identifier(a.id)) {
+            r.problem("id", "must be 1-32 characters of a-z, 0-9, '_' or '-' (got " + in_quotes(a.id) + ")");
+        }
+        for (const auto& other : accounts) {
+            if (!a.id.empty() && other.id == a.id) {
+                r.problem("id", "is used by another account (" + in_quotes(a.id) + ")");
+            }
+        }
+        r.set_env_path("channels.wechat_mp." + a.id);
+        r.require("app_id");
+        r.string("app_id", a.app_id);
+        r.secret("app_secret", a.app_secret);
+        r.secret("token", a.token);
+        if (a.token.empty()) {
+            r.problem("token", "is required (the Token of the server configuration)");
+        } else if (a.token.reveal().size() < 3 || a.token.reveal().size() > 32 ||
+                   !is_alnum(a.token.reveal())) {
+            r.problem("token", "must be 3-32 letters and digits");
+        }
+        r.choice<WeChatMpConfig::Mode>("mode", a.mode,
+                                       {{"plain", WeChatMpConfig::Mode::plain},
+                                        {"compatible", WeChatMpConfig::Mode::compatible},
+                                        {"safe", WeChatMpConfig::Mode::safe}});
+        r.secret("encoding_aes_key", a.encoding_aes_key);
+        const auto& key = a.encoding_aes_key.reveal();
+        if (!key.empty() && (key.size() != 43 || !is_alnum(key))) {
+            r.problem("encoding_aes_key", "must be 43 letters and digits (the EncodingAESKey)");
+        } else if (key.empty() && a.mode != WeChatMpConfig::Mode::plain) {
+            r.problem("encoding_aes_key", "is required in compatible and safe mode");
+        }
+        r.string("api_base", a.api_base);
+        if (!is_api_base(a.api_base)) {
+            r.problem("api_base",
+                      "must be an https:// URL, or http:// to 127.0.0.1, localhost or [::1] (got " +
+                          in_quotes(a.api_base) + ")");
+        }
+        while (a.api_base.ends_with('/')) {
+            a.api_base.pop_back();
+        }
+        r.choice<WeChatMpConfig::TokenEndpoint>("token_endpoint", a.token_endpoint,
+                                                {{"stable", WeChatMpConfig::TokenEndpoint::stable},
+                                                 {"classic", WeChatMpConfig::TokenEndpoint::classic}});
+        r.duration("reply_deadline", a.reply_deadline, 100ms, 4500ms);
+        r.duration("replay_window", a.replay_window, 10s, 24h);
+        r.named_objects("templates", [&a](Reader& t, const std::string& name) {
+            WeChatTemplateConfig spec;
+            t.require("template_id");
+            t.string("template_id", spec.template_id);
+            t.string("url", spec.url);
+            t.string_pairs("fields", spec.fields);
+            t.done();
+            if (!name.empty()) {
+                a.templates.emplace_back(name, std::move(spec));
+            }
+        });
+        r.done();
+        accounts.push_back(std::move(a));
+    });
+    // The dry walk of an empty array yields one default element; drop it.
+    std::erase_if(accounts, [](const WeChatMpConfig& a) { return a.id.empty(); });
 }
 
 void read_config(Reader& root, Config& c) {
@@ -311,6 +517,11 @@ void read_config(Reader& root, Config& c) {
                               {"error", log::Level::error},
                               {"off", log::Level::off}});
         r.done();
+    }
+    {
+        auto channels = root.object("channels");
+        read_wechat_mp(channels, c.channels.wechat_mp);
+        channels.done();
     }
     {
         auto r = root.object("admin");

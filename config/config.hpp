@@ -62,6 +62,35 @@ struct AdminConfig {
     Secret token;  // bearer token for /admin/*; empty disables the admin API
 };
 
+// One WeChat Official Account (公众号). Messages arrive at /wechat/mp/{id}.
+struct WeChatTemplateConfig {
+    std::string template_id;
+    std::string url;  // page opened by a tap; empty for none
+    // Template field → value pattern with {placeholders} filled by the sender ({code}, {time}, …).
+    std::vector<std::pair<std::string, std::string>> fields;
+};
+
+struct WeChatMpConfig {
+    enum class Mode { plain, compatible, safe };
+    enum class TokenEndpoint { stable, classic };
+
+    std::string id;  // [a-z0-9_-]+, the {id} in the URL and the account in every record
+    std::string app_id;
+    Secret app_secret;        // for the active APIs (customer-service and template messages)
+    Secret token;             // the server-config Token used in signatures
+    Secret encoding_aes_key;  // 43 characters; required in compatible and safe mode
+    Mode mode = Mode::safe;
+    std::string api_base = "https://api.weixin.qq.com";  // http:// only for loopback fakes
+    TokenEndpoint token_endpoint = TokenEndpoint::stable;
+    std::chrono::milliseconds reply_deadline = 3500ms;  // passive reply wait; then `success` + async send
+    std::chrono::milliseconds replay_window = 5min;     // pushes with timestamps further off are refused
+    std::vector<std::pair<std::string, WeChatTemplateConfig>> templates;  // by name ("progress", "survey")
+};
+
+struct ChannelsConfig {
+    std::vector<WeChatMpConfig> wechat_mp;
+};
+
 struct Config {
     std::string source;     // the file it came from
     std::string effective;  // the config as loaded, defaults filled in, secrets redacted (pretty JSON)
@@ -71,6 +100,7 @@ struct Config {
     HttpClientConfig http_client;
     LogConfig log;
     AdminConfig admin;
+    ChannelsConfig channels;
 };
 
 // One thing wrong with a config: where and what.

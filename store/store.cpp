@@ -150,8 +150,107 @@ asio::awaitable<void> Store::close() {
         co_return;
     }
     co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-        [this](auto handler) { submit([this](SQLite::Database&) { close_now(); }, std::move(handler)); },
+        [this](auto handler) {
+            submit([this](SQLite::Database&) { close_now(); }, false, std::move(handler));
+        },
         asio::use_awaitable);
+}
+
+void Store::enqueue(std::unique_ptr<Job> job) {
+    queued_.fetch_add(1, std::memory_order_relaxed);
+    bool post = false;
+    {
+        std::lock_guard lock(mutex_);
+        jobs_.push_back(std::move(job));
+        post = !std::exchange(draining_, true);
+    }
+    if (post) {
+        asio::post(pool_, [this] { drain(); });
+    }
+}
+
+void Store::drain() {
+    // Take everything queued so far; writes that arrive while a batch commits form the next batch,
+    // so batches grow by themselves exactly when the disk is the bottleneck.
+    constexpr std::size_t kMaxBatch = 1024;
+    for (;;) {
+        std::vector<std::unique_ptr<Job>> batch;
+        {
+            std::lock_guard lock(mutex_);
+            if (jobs_.empty()) {
+                draining_ = false;
+                return;
+            }
+            while (!jobs_.empty() && batch.size() < kMaxBatch) {
+                batch.push_back(std::move(jobs_.front()));
+                jobs_.pop_front();
+            }
+        }
+        std::size_t i = 0;
+        while (i < batch.size()) {
+            if (batch[i]->write) {
+                std::size_t j = i;
+                while (j < batch.size() && batch[j]->write) {
+                    ++j;
+                }
+                run_writes(std::span(batch).subspan(i, j - i));
+                i = j;
+                continue;
+            }
+            std::exception_ptr error;
+            try {
+                if (!db_) {
+                    throw boost::system::system_error(make_error_code(errc::closed));
+                }
+                batch[i]->body(*db_);
+            } catch (...) {
+                error = std::current_exception();
+            }
+            queued_.fetch_sub(1, std::memory_order_relaxed);
+            batch[i]->complete(error);
+            ++i;
+        }
+    }
+}
+
+void Store::run_writes(std::span<std::unique_ptr<Job>> batch) {
+    std::vector<std::exception_ptr> errors(batch.size());
+    std::exception_ptr batch_error;
+    try {
+        if (!db_) {
+            throw boost::system::system_error(make_error_code(errc::closed));
+        }
+        db_->exec("BEGIN IMMEDIATE");
+        for (std::size_t k = 0; k < batch.size(); ++k) {
+            db_->exec("SAVEPOINT job");
+            try {
+                batch[k]->body(*db_);
+                db_->exec("RELEASE job");
+            } catch (...) {
+                errors[k] = std::current_exception();
+                db_->exec("ROLLBACK TO job");
+                db_->exec("RELEASE job");
+            }
+        }
+        db_->exec("COMMIT");
+        commits_.fetch_add(1, std::memory_order_relaxed);
+        writes_.fetch_add(batch.size(), std::memory_order_relaxed);
+    } catch (...) {
+        batch_error = std::current_exception();
+        if (db_ && sqlite3_get_autocommit(db_->getHandle()) == 0) {
+            try {
+                db_->exec("ROLLBACK");
+            } catch (const SQLite::Exception& e) {
+                ANJU_LOG_ERROR(store_log) << "rollback after a failed batch failed" << kv("error", e.what());
+            }
+        }
+        ANJU_LOG_ERROR(store_log) << "write batch failed; every write in it is reported failed"
+                                  << kv("writes", batch.size());
+    }
+    for (std::size_t k = 0; k < batch.size(); ++k) {
+        queued_.fetch_sub(1, std::memory_order_relaxed);
+        batch[k]->complete(batch_error ? batch_error : errors[k]);
+    }
 }
 
 void Store::close_now() {

@@ -22,8 +22,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <deque>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -81,6 +84,14 @@ public:
     template <class F>
     asio::awaitable<std::invoke_result_t<F&, SQLite::Database&>> run(F fn);
 
+    // Like run(), for changes: fn runs inside a transaction shared with the other writes queued at
+    // that moment (group commit: one COMMIT, one fsync, for the whole batch), each in its own
+    // SAVEPOINT. fn must not BEGIN or COMMIT itself. The caller resumes after the COMMIT, so what fn
+    // wrote is durable by then. If fn throws, only its own changes are rolled back and the exception
+    // is rethrown; if the COMMIT fails, every write of the batch fails with that error. Thread-safe.
+    template <class F>
+    asio::awaitable<std::invoke_result_t<F&, SQLite::Database&>> write(F fn);
+
     // A round trip to the database (SELECT 1); throws if it is unreachable. Thread-safe.
     asio::awaitable<void> ping();
 
@@ -91,18 +102,38 @@ public:
     // Jobs submitted and not yet finished. Thread-safe.
     std::size_t queue_depth() const { return queued_.load(std::memory_order_relaxed); }
 
+    // Write batches committed and writes in them, since open. Thread-safe.
+    std::uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
+    std::uint64_t writes() const { return writes_.load(std::memory_order_relaxed); }
+
     // The schema version after migrations.
     int schema_version() const { return schema_version_; }
     const std::string& path() const { return path_; }
 
 private:
+    // A queued unit of work: body() runs on the store thread, complete() hands the outcome back.
+    struct Job {
+        virtual ~Job() = default;
+        virtual void body(SQLite::Database& db) = 0;
+        virtual void complete(std::exception_ptr error) = 0;
+        bool write = false;
+    };
+    template <class Fn, class Handler>
+    struct JobFor;
+
     Store(std::unique_ptr<SQLite::Database> db, std::string path, int version);
 
-    // Completes `handler` (signature void(std::exception_ptr)) on its own executor after `job` ran
-    // on the store thread.
-    template <class Job, class Handler>
-    void submit(Job job, Handler handler);
+    // Queues `fn` and completes `handler` (signature void(std::exception_ptr)) on its own executor
+    // once the job ran (and, for writes, committed).
+    template <class Fn, class Handler>
+    void submit(Fn fn, bool write, Handler handler);
+    void enqueue(std::unique_ptr<Job> job);
 
+    template <class F>
+    asio::awaitable<std::invoke_result_t<F&, SQLite::Database&>> execute(F fn, bool write);
+
+    void drain();  // on the store thread: runs queued jobs, batching consecutive writes
+    void run_writes(std::span<std::unique_ptr<Job>> batch);
     void close_now();
 
     std::unique_ptr<SQLite::Database> db_;  // touched only on pool_'s thread after open()
@@ -110,65 +141,85 @@ private:
     int schema_version_;
     std::atomic<std::size_t> queued_{0};
     std::atomic<bool> closed_{false};
+    std::atomic<std::uint64_t> commits_{0};
+    std::atomic<std::uint64_t> writes_{0};
+    std::mutex mutex_;
+    std::deque<std::unique_ptr<Job>> jobs_;  // guarded by mutex_
+    bool draining_ = false;                  // guarded by mutex_: a drain() is posted or running
     asio::thread_pool pool_{1};
 };
 
 // --- implementation of the templates ---
 
-template <class Job, class Handler>
-void Store::submit(Job job, Handler handler) {
+template <class Fn, class Handler>
+struct Store::JobFor final : Store::Job {
+    using Work = decltype(asio::prefer(std::declval<asio::associated_executor_t<Handler>>(),
+                                       asio::execution::outstanding_work.tracked));
     // The handler completes exactly once: when the job has run, or earlier if the caller's
     // cancellation slot fires (e.g. `co_await (store.run(f) || timer)`); a cancelled job still
-    // runs, and its result is dropped.
-    using Work = decltype(asio::prefer(asio::get_associated_executor(handler),
-                                       asio::execution::outstanding_work.tracked));
-    struct State {
-        State(Handler h, Work w) : handler(std::move(h)), work(std::move(w)) {}
+    // runs, and its outcome is dropped.
+    struct Completion {
+        Completion(Handler h, Work w) : handler(std::move(h)), work(std::move(w)) {}
         std::atomic<bool> claimed{false};
         Handler handler;
         Work work;
+
+        static void finish(std::shared_ptr<Completion> c, std::exception_ptr error) {
+            auto ex = c->work;
+            asio::post(ex, [c = std::move(c), error]() mutable {
+                auto slot = asio::get_associated_cancellation_slot(c->handler);
+                if (slot.is_connected()) {
+                    slot.clear();
+                }
+                std::move(c->handler)(error);
+            });
+        }
     };
-    auto work =
-        asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
-    auto state = std::make_shared<State>(std::move(handler), std::move(work));
-    auto complete = [](std::shared_ptr<State> st, std::exception_ptr error) {
-        auto ex = st->work;
-        asio::post(ex, [st = std::move(st), error]() mutable {
-            auto slot = asio::get_associated_cancellation_slot(st->handler);
-            if (slot.is_connected()) {
-                slot.clear();
-            }
-            std::move(st->handler)(error);
-        });
-    };
-    if (auto slot = asio::get_associated_cancellation_slot(state->handler); slot.is_connected()) {
-        slot.assign([weak = std::weak_ptr<State>(state), complete](asio::cancellation_type) {
-            if (auto st = weak.lock(); st && !st->claimed.exchange(true)) {
-                complete(std::move(st), std::make_exception_ptr(
-                                            boost::system::system_error(asio::error::operation_aborted)));
-            }
-        });
+
+    JobFor(Fn f, Handler handler) : fn(std::move(f)) {
+        auto work =
+            asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
+        completion = std::make_shared<Completion>(std::move(handler), std::move(work));
+        if (auto slot = asio::get_associated_cancellation_slot(completion->handler); slot.is_connected()) {
+            slot.assign([weak = std::weak_ptr<Completion>(completion)](asio::cancellation_type) {
+                if (auto c = weak.lock(); c && !c->claimed.exchange(true)) {
+                    Completion::finish(
+                        std::move(c),
+                        std::make_exception_ptr(boost::system::system_error(asio::error::operation_aborted)));
+                }
+            });
+        }
     }
-    queued_.fetch_add(1, std::memory_order_relaxed);
-    asio::post(pool_, [this, job = std::move(job), state, complete]() mutable {
-        std::exception_ptr error;
-        try {
-            if (!db_) {
-                throw boost::system::system_error(make_error_code(errc::closed));
-            }
-            job(*db_);
-        } catch (...) {
-            error = std::current_exception();
+    void body(SQLite::Database& db) override { fn(db); }
+    void complete(std::exception_ptr error) override {
+        if (!completion->claimed.exchange(true)) {
+            Completion::finish(std::move(completion), error);
         }
-        queued_.fetch_sub(1, std::memory_order_relaxed);
-        if (!state->claimed.exchange(true)) {
-            complete(std::move(state), error);
-        }
-    });
+    }
+
+    Fn fn;
+    std::shared_ptr<Completion> completion;
+};
+
+template <class Fn, class Handler>
+void Store::submit(Fn fn, bool write, Handler handler) {
+    auto job = std::make_unique<JobFor<Fn, Handler>>(std::move(fn), std::move(handler));
+    job->write = write;
+    enqueue(std::move(job));
 }
 
 template <class F>
 asio::awaitable<std::invoke_result_t<F&, SQLite::Database&>> Store::run(F fn) {
+    return execute(std::move(fn), false);
+}
+
+template <class F>
+asio::awaitable<std::invoke_result_t<F&, SQLite::Database&>> Store::write(F fn) {
+    return execute(std::move(fn), true);
+}
+
+template <class F>
+asio::awaitable<std::invoke_result_t<F&, SQLite::Database&>> Store::execute(F fn, bool write) {
     using R = std::invoke_result_t<F&, SQLite::Database&>;
     if (closed_.load(std::memory_order_acquire)) {
         throw boost::system::system_error(make_error_code(errc::closed));
@@ -180,19 +231,19 @@ asio::awaitable<std::invoke_result_t<F&, SQLite::Database&>> Store::run(F fn) {
     // slot before it was read.
     if constexpr (std::is_void_v<R>) {
         co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-            [this](auto handler, F f) {
-                submit([f = std::move(f)](SQLite::Database& db) mutable { f(db); }, std::move(handler));
+            [this](auto handler, F f, bool w) {
+                submit([f = std::move(f)](SQLite::Database& db) mutable { f(db); }, w, std::move(handler));
             },
-            asio::use_awaitable, std::move(fn));
+            asio::use_awaitable, std::move(fn), write);
     } else {
         auto result = std::make_shared<std::optional<R>>();
         co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-            [this](auto handler, F f, std::shared_ptr<std::optional<R>> slot) {
+            [this](auto handler, F f, bool w, std::shared_ptr<std::optional<R>> slot) {
                 submit([slot = std::move(slot),
                         f = std::move(f)](SQLite::Database& db) mutable { slot->emplace(f(db)); },
-                       std::move(handler));
+                       w, std::move(handler));
             },
-            asio::use_awaitable, std::move(fn), result);
+            asio::use_awaitable, std::move(fn), write, result);
         co_return std::move(**result);
     }
 }

@@ -114,42 +114,63 @@ std::vector<double> latency_buckets() {
     return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
-Registry::Entry& Registry::add(std::string name, std::string help, Kind kind) {
+Registry::Entry& Registry::add(std::string name, std::string help, Kind kind,
+                               const std::vector<std::string>& labels, bool& created) {
     if (!valid_name(name)) {
         throw std::invalid_argument("invalid metric name: " + name);
     }
     std::lock_guard lock(mutex_);
     for (const auto& e : entries_) {
-        if (e->name == name) {
-            throw std::invalid_argument("metric registered twice: " + name);
+        if (e->name != name) {
+            continue;
         }
+        const std::vector<std::string>* existing = e->counters     ? &e->counters->label_names()
+                                                   : e->gauges     ? &e->gauges->label_names()
+                                                   : e->histograms ? &e->histograms->label_names()
+                                                                   : nullptr;
+        if (e->kind != kind || existing == nullptr || *existing != labels) {
+            throw std::invalid_argument("metric registered twice with another kind or labels: " + name);
+        }
+        created = false;
+        return *e;
     }
     auto entry = std::make_unique<Entry>();
     entry->name = std::move(name);
     entry->help = std::move(help);
     entry->kind = kind;
     entries_.push_back(std::move(entry));
+    created = true;
     return *entries_.back();
 }
 
 Family<Counter>& Registry::counter(std::string name, std::string help, std::vector<std::string> labels) {
-    auto& e = add(std::move(name), std::move(help), Kind::counter);
-    e.counters =
-        std::make_unique<Family<Counter>>(std::move(labels), [] { return std::make_unique<Counter>(); });
+    bool created = false;
+    auto& e = add(std::move(name), std::move(help), Kind::counter, labels, created);
+    if (created) {
+        e.counters =
+            std::make_unique<Family<Counter>>(std::move(labels), [] { return std::make_unique<Counter>(); });
+    }
     return *e.counters;
 }
 
 Family<Gauge>& Registry::gauge(std::string name, std::string help, std::vector<std::string> labels) {
-    auto& e = add(std::move(name), std::move(help), Kind::gauge);
-    e.gauges = std::make_unique<Family<Gauge>>(std::move(labels), [] { return std::make_unique<Gauge>(); });
+    bool created = false;
+    auto& e = add(std::move(name), std::move(help), Kind::gauge, labels, created);
+    if (created) {
+        e.gauges =
+            std::make_unique<Family<Gauge>>(std::move(labels), [] { return std::make_unique<Gauge>(); });
+    }
     return *e.gauges;
 }
 
 Family<Histogram>& Registry::histogram(std::string name, std::string help, std::vector<std::string> labels,
                                        std::vector<double> bounds) {
-    auto& e = add(std::move(name), std::move(help), Kind::histogram);
-    e.histograms = std::make_unique<Family<Histogram>>(
-        std::move(labels), [bounds = std::move(bounds)] { return std::make_unique<Histogram>(bounds); });
+    bool created = false;
+    auto& e = add(std::move(name), std::move(help), Kind::histogram, labels, created);
+    if (created) {
+        e.histograms = std::make_unique<Family<Histogram>>(
+            std::move(labels), [bounds = std::move(bounds)] { return std::make_unique<Histogram>(bounds); });
+    }
     return *e.histograms;
 }
 
@@ -157,15 +178,24 @@ void Registry::gauge_callback(std::string name, std::string help, std::function<
     {
         std::lock_guard lock(mutex_);
         for (auto& e : entries_) {
-            if (e->name == name && e->read) {
+            if (e->name == name) {
+                if (!e->read) {
+                    throw std::invalid_argument("metric registered twice with another kind: " + name);
+                }
                 e->read = std::move(read);
                 return;
             }
         }
+        if (!valid_name(name)) {
+            throw std::invalid_argument("invalid metric name: " + name);
+        }
+        auto entry = std::make_unique<Entry>();
+        entry->name = std::move(name);
+        entry->help = std::move(help);
+        entry->kind = Kind::gauge;
+        entry->read = std::move(read);
+        entries_.push_back(std::move(entry));
     }
-    auto& e = add(std::move(name), std::move(help), Kind::gauge);
-    std::lock_guard lock(mutex_);
-    e.read = std::move(read);
 }
 
 std::string Registry::render() const {

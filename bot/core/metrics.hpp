@@ -96,7 +96,9 @@ private:
 };
 
 // Owns every metric of the process and renders them. Registration happens at start-up (it is
-// thread-safe anyway); names must be unique and match [a-zA-Z_:][a-zA-Z0-9_:]*.
+// thread-safe anyway); names match [a-zA-Z_:][a-zA-Z0-9_:]*. Registering a name again with the same
+// kind and label names returns the existing family (several channels of one kind share theirs);
+// with another kind or other labels it throws std::invalid_argument.
 class Registry {
 public:
     Family<Counter>& counter(std::string name, std::string help, std::vector<std::string> labels = {});
@@ -121,7 +123,9 @@ private:
         std::unique_ptr<Family<Histogram>> histograms;
         std::function<double()> read;
     };
-    Entry& add(std::string name, std::string help, Kind kind);
+    // The entry for `name`, created if new; nullptr-free. `created` tells which.
+    Entry& add(std::string name, std::string help, Kind kind, const std::vector<std::string>& labels,
+               bool& created);
 
     mutable std::mutex mutex_;
     std::vector<std::unique_ptr<Entry>> entries_;

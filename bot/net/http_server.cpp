@@ -95,13 +95,6 @@ std::string allow_header(const std::vector<http::verb>& verbs) {
 
 }  // namespace
 
-Response make_response(http::status status, std::string body, std::string_view content_type) {
-    Response res{status, 11};
-    res.set(http::field::content_type, content_type);
-    res.body() = std::move(body);
-    return res;
-}
-
 // State shared by the server object and its connection coroutines. Connections hold it by
 // shared_ptr, so it outlives the HttpServer if a coroutine frame is destroyed late.
 struct HttpServer::Shared : std::enable_shared_from_this<HttpServer::Shared> {

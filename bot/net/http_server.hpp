@@ -32,10 +32,6 @@ struct HttpServerOptions {
     std::size_t max_connections = 1024;               // further connections get 503 and are closed
 };
 
-// A response with a body and Content-Type, for handlers.
-Response make_response(http::status status, std::string body,
-                       std::string_view content_type = "text/plain; charset=utf-8");
-
 class HttpServer {
 public:
     // Registers its metrics in `metrics`, which must outlive the server and every connection.

@@ -27,6 +27,13 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 }  // namespace
 
+Response make_response(http::status status, std::string body, std::string_view content_type) {
+    Response res{status, 11};
+    res.set(http::field::content_type, content_type);
+    res.body() = std::move(body);
+    return res;
+}
+
 std::string_view ServerRequest::param(std::string_view name) const {
     for (const auto& [key, value] : params) {
         if (key == name) {

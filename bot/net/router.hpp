@@ -25,6 +25,10 @@ using Response = http::response<http::string_body>;
 
 using PathParams = std::vector<std::pair<std::string, std::string>>;
 
+// A response with a body and Content-Type, for handlers.
+Response make_response(http::status status, std::string body,
+                       std::string_view content_type = "text/plain; charset=utf-8");
+
 // What a handler receives. Owned by the handler's coroutine frame.
 struct ServerRequest {
     Request message;

@@ -1,6 +1,7 @@
 #include "bot/runtime/application.hpp"
 
 #include "bot/core/log.hpp"
+#include "bot/net/tls.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -118,6 +119,12 @@ Application::Application(config::Config config, Clock& clock, ApplicationOptions
 Application::~Application() {
     server_.reset();
     signals_.reset();
+    background_.reset();
+    mp_channels_.clear();
+    mp_apis_.clear();
+    inbox_.reset();
+    conversations_.reset();
+    http_client_.reset();
     store_.reset();
 }
 
@@ -131,6 +138,9 @@ boost::system::result<void, Error> Application::start() {
         return opened.error();
     }
     store_ = std::move(*opened);
+    if (auto channels = start_channels(); !channels) {
+        return channels.error();
+    }
     auto* store = store_.get();
     metrics_.gauge_callback("store_queue_depth", "Store jobs submitted and not yet finished.",
                             [store] { return static_cast<double>(store->queue_depth()); });
@@ -157,6 +167,72 @@ boost::system::result<void, Error> Application::start() {
     return {};
 }
 
+boost::system::result<void, Error> Application::start_channels() {
+    net::TlsClientOptions tls;
+    tls.ca_file = config_.http_client.ca_file;
+    try {
+        tls_.emplace(net::make_client_tls_context(tls));
+    } catch (const std::exception& e) {
+        return Error{make_error_code(boost::system::errc::invalid_argument), e.what()};
+    }
+    net::BeastHttpClientOptions client_options;
+    client_options.max_response_bytes = config_.http_client.max_response_size;
+    http_client_ = std::make_unique<net::BeastHttpClient>(ioc_.get_executor(), *tls_, client_options);
+    background_ = std::make_unique<Background>(ioc_.get_executor());
+
+    ConversationDeps deps{*store_, options_.responder != nullptr ? *options_.responder : acknowledger_,
+                          clock_, [this](const InboundMessage& m) { return sender_for(m); },
+                          [this](const std::shared_ptr<Turn>& turn) { inbox_->finished(turn); }};
+    conversations_ = std::make_unique<Conversations>(ioc_.get_executor(), std::move(deps),
+                                                     ConversationOptions{}, metrics_);
+    inbox_ = std::make_unique<Inbox>(*store_, *conversations_, metrics_);
+
+    for (const auto& account : config_.channels.wechat_mp) {
+        adapters::wechat_mp::EndpointOptions endpoint_options;
+        endpoint_options.account = account.id;
+        endpoint_options.app_id = account.app_id;
+        endpoint_options.token = account.token;
+        endpoint_options.encoding_aes_key = account.encoding_aes_key;
+        endpoint_options.mode =
+            account.mode == config::WeChatMpConfig::Mode::plain        ? adapters::wechat_mp::Mode::plain
+            : account.mode == config::WeChatMpConfig::Mode::compatible ? adapters::wechat_mp::Mode::compatible
+                                                                       : adapters::wechat_mp::Mode::safe;
+        endpoint_options.replay_window =
+            std::chrono::duration_cast<std::chrono::seconds>(account.replay_window);
+        auto endpoint = adapters::wechat_mp::Endpoint::create(std::move(endpoint_options));
+        if (!endpoint) {
+            return Error{endpoint.error(),
+                         "channels.wechat_mp \"" + account.id + "\": " + endpoint.error().message()};
+        }
+        adapters::wechat_mp::MpApiOptions api_options;
+        api_options.app_id = account.app_id;
+        api_options.app_secret = account.app_secret;
+        api_options.api_base = account.api_base;
+        api_options.token_endpoint = account.token_endpoint == config::WeChatMpConfig::TokenEndpoint::classic
+                                         ? adapters::wechat_mp::TokenEndpoint::classic
+                                         : adapters::wechat_mp::TokenEndpoint::stable;
+        api_options.request_timeout = config_.http_client.timeout;
+        mp_apis_.push_back(std::make_unique<adapters::wechat_mp::MpApi>(ioc_.get_executor(), *http_client_,
+                                                                        clock_, std::move(api_options)));
+        WeChatMpChannelOptions channel_options;
+        channel_options.reply_deadline = account.reply_deadline;
+        mp_channels_.push_back(std::make_unique<WeChatMpChannel>(std::move(*endpoint), *mp_apis_.back(),
+                                                                 *inbox_, clock_, metrics_, channel_options));
+    }
+    return {};
+}
+
+ChannelSender* Application::sender_for(const InboundMessage& message) {
+    if (message.channel == "wechat_mp") {
+        for (const auto& channel : mp_channels_) {
+            if (channel->account() == message.account) {
+                return channel.get();
+            }
+        }
+    }
+    return nullptr;
+}
+
 net::Router Application::make_router() {
     net::Router router;
     router.add(http::verb::get, "/", [this](net::ServerRequest r) { return index(std::move(r)); });
@@ -165,6 +241,10 @@ net::Router Application::make_router() {
                [this](net::ServerRequest r) { return metrics_page(std::move(r)); });
     router.add(http::verb::get, "/admin/config",
                [this](net::ServerRequest r) { return admin_config(std::move(r)); });
+    router.add(http::verb::get, "/wechat/mp/{id}",
+               [this](net::ServerRequest r) { return wechat_mp(std::move(r)); });
+    router.add(http::verb::post, "/wechat/mp/{id}",
+               [this](net::ServerRequest r) { return wechat_mp(std::move(r)); });
     return router;
 }
 
@@ -178,7 +258,7 @@ void Application::run() {
             }
         });
     }
-    server_->start();
+    asio::co_spawn(ioc_, serve(), log::LogFailure(app_log, "start-up"));
     const unsigned threads = thread_count(config_.service.io_threads);
     ANJU_LOG_INFO(app_log) << "serving" << kv("address", endpoint_) << kv("io_threads", threads)
                            << kv("store", config_.store.path) << kv("config", config_.source);
@@ -205,6 +285,25 @@ void Application::stop() {
     });
 }
 
+asio::awaitable<void> Application::serve() {
+    // Turns the previous process left unanswered go first, so their residents are not forgotten.
+    co_await inbox_->recover();
+    for (const auto& api : mp_apis_) {
+        background_->spawn("wechat_mp token refresher", api->run_refresher());
+    }
+    background_->spawn("housekeeping", housekeeping());
+    server_->start();
+}
+
+asio::awaitable<void> Application::housekeeping() {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        timer.expires_after(std::chrono::minutes(1));
+        co_await timer.async_wait(asio::use_awaitable);
+        conversations_->sweep();
+    }
+}
+
 asio::awaitable<void> Application::shutdown() {
     if (signals_) {
         signals_->cancel();
@@ -212,9 +311,25 @@ asio::awaitable<void> Application::shutdown() {
     if (server_) {
         co_await server_->stop(config_.http.shutdown_grace);
     }
+    if (conversations_) {
+        co_await conversations_->stop(config_.http.shutdown_grace);
+    }
+    if (background_) {
+        co_await background_->stop(std::chrono::seconds(2));
+    }
     if (store_) {
         co_await store_->close();
     }
+}
+
+asio::awaitable<net::Response> Application::wechat_mp(net::ServerRequest request) {
+    const auto id = request.param("id");
+    for (const auto& channel : mp_channels_) {
+        if (channel->account() == id) {
+            co_return co_await channel->handle(std::move(request));
+        }
+    }
+    co_return net::make_response(http::status::not_found, "");
 }
 
 asio::awaitable<net::Response> Application::index(net::ServerRequest /*request*/) {

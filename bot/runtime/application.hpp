@@ -2,10 +2,17 @@
 // I/O threads, and shuts everything down in order on SIGINT/SIGTERM or stop().
 #pragma once
 
+#include "adapters/wechat_mp/api.hpp"
 #include "bot/core/clock.hpp"
 #include "bot/core/error.hpp"
 #include "bot/core/metrics.hpp"
+#include "bot/net/beast_http_client.hpp"
 #include "bot/net/http_server.hpp"
+#include "bot/runtime/background.hpp"
+#include "bot/runtime/conversations.hpp"
+#include "bot/runtime/inbox.hpp"
+#include "bot/runtime/responder.hpp"
+#include "bot/runtime/wechat_mp_channel.hpp"
 #include "config/config.hpp"
 #include "store/store.hpp"
 
@@ -22,6 +29,8 @@ namespace anju::runtime {
 
 struct ApplicationOptions {
     bool handle_signals = true;  // SIGINT/SIGTERM start a graceful shutdown (off in in-process tests)
+    // Answers messages; nullptr means the built-in Acknowledger. Must outlive the application.
+    Responder* responder = nullptr;
 };
 
 class Application {
@@ -32,14 +41,16 @@ public:
     Application(const Application&) = delete;
     Application& operator=(const Application&) = delete;
 
-    // Opens and migrates the store, then binds the HTTP listener. Fails with the store's errors
-    // (cannot_open, not_a_database, schema_too_new, migration_failed) or the bind error, with a
-    // detail fit for an operator. Call once, from the thread that will call run().
+    // Opens and migrates the store, sets up the channels, then binds the HTTP listener. Fails with
+    // the store's errors (cannot_open, not_a_database, schema_too_new, migration_failed), a channel
+    // that cannot be set up (bad key, unreadable CA file) or the bind error, with a detail fit for
+    // an operator. Call once, from the thread that will call run().
     boost::system::result<void, Error> start();
 
-    // Serves on io_threads threads until a graceful shutdown has finished: the listener stops,
-    // requests in flight finish within http.shutdown_grace, the store is flushed and closed.
-    // Call once after a successful start(); blocks.
+    // Re-runs turns left unanswered by the previous process, then serves on io_threads threads
+    // until a graceful shutdown has finished: the listener stops, requests in flight finish within
+    // http.shutdown_grace, conversations finish their current turn, the store is flushed and
+    // closed. Call once after a successful start(); blocks.
     void run();
 
     // Starts the graceful shutdown, as SIGTERM does. Thread-safe; later calls do nothing.
@@ -57,6 +68,11 @@ private:
     asio::awaitable<net::Response> healthz(net::ServerRequest request);
     asio::awaitable<net::Response> metrics_page(net::ServerRequest request);
     asio::awaitable<net::Response> admin_config(net::ServerRequest request);
+    asio::awaitable<net::Response> wechat_mp(net::ServerRequest request);
+    boost::system::result<void, Error> start_channels();
+    ChannelSender* sender_for(const InboundMessage& message);
+    asio::awaitable<void> serve();
+    asio::awaitable<void> housekeeping();
     asio::awaitable<void> shutdown();
     bool authorized_admin(const net::ServerRequest& request) const;
 
@@ -70,6 +86,14 @@ private:
     std::unique_ptr<store::Store> store_;
     asio::io_context ioc_;
     std::optional<asio::signal_set> signals_;
+    std::optional<ssl::context> tls_;
+    std::unique_ptr<net::BeastHttpClient> http_client_;
+    Acknowledger acknowledger_;
+    std::unique_ptr<Conversations> conversations_;
+    std::unique_ptr<Inbox> inbox_;
+    std::vector<std::unique_ptr<adapters::wechat_mp::MpApi>> mp_apis_;
+    std::vector<std::unique_ptr<WeChatMpChannel>> mp_channels_;
+    std::unique_ptr<Background> background_;
     std::unique_ptr<net::HttpServer> server_;
     asio::ip::tcp::endpoint endpoint_;
     std::atomic<bool> stopping_{false};

@@ -120,7 +120,8 @@ TEST(ConfigTest, EffectiveShowsEveryDefaultInItsConfigForm) {
         "store": {"path": "var/anju.db", "synchronous": "full", "busy_timeout": "5s"},
         "http_client": {"timeout": "10s", "max_response_size": 8388608, "ca_file": ""},
         "log": {"level": "info"},
-        "admin": {"token": "<empty> (from file)"}
+        "admin": {"token": "<empty> (from file)"},
+        "channels": {"wechat_mp": []}
     })j");
     EXPECT_EQ(effective, expected) << loaded->effective;
 }
@@ -643,8 +644,22 @@ TEST(ConfigTest, ShippedExampleLoadsAndShowsTheDefaults) {
     ASSERT_TRUE(loaded.has_value()) << ::testing::PrintToString(loaded.error().items);
     const auto defaults = parse_config("{}", kSource, {});
     ASSERT_TRUE(defaults.has_value());
-    // The example promises "every key with its default value".
-    EXPECT_EQ(json::parse(loaded->effective), json::parse(defaults->effective));
+    // The example promises "every key with its default value", plus one example entry per channel
+    // (channels default to none).
+    auto effective = json::parse(loaded->effective);
+    auto expected = json::parse(defaults->effective);
+    EXPECT_EQ(expected["channels"]["wechat_mp"], json::array());
+    ASSERT_EQ(effective["channels"]["wechat_mp"].size(), 1U);
+    effective.erase("channels");
+    expected.erase("channels");
+    EXPECT_EQ(effective, expected);
+    const auto& account = loaded->channels.wechat_mp.front();
+    const WeChatMpConfig fresh;
+    EXPECT_EQ(account.api_base, fresh.api_base);
+    EXPECT_EQ(account.reply_deadline, fresh.reply_deadline);
+    EXPECT_EQ(account.replay_window, fresh.replay_window);
+    EXPECT_EQ(account.token_endpoint, fresh.token_endpoint);
+    EXPECT_EQ(account.mode, fresh.mode);
 }
 
 TEST(ConfigTest, ShippedExampleDocumentsEveryKey) {
@@ -655,12 +670,33 @@ TEST(ConfigTest, ShippedExampleDocumentsEveryKey) {
         const json* node = &example;
         std::string_view rest = key;
         for (auto dot = rest.find('.'); dot != std::string_view::npos; dot = rest.find('.')) {
-            const auto it = node->find(std::string(rest.substr(0, dot)));
+            auto part = std::string(rest.substr(0, dot));
+            rest.remove_prefix(dot + 1);
+            if (part == "<name>") {
+                // An operator-chosen name: the example's first entry documents the shape.
+                const auto first =
+                    std::find_if(node->items().begin(), node->items().end(),
+                                 [](const auto& item) { return !item.key().starts_with("#"); });
+                ASSERT_NE(first, node->items().end()) << key;
+                node = &first.value();
+                continue;
+            }
+            const bool element = part.ends_with("[]");
+            if (element) {
+                part.resize(part.size() - 2);
+            }
+            const auto it = node->find(part);
             ASSERT_NE(it, node->end()) << key;
             node = &*it;
-            rest.remove_prefix(dot + 1);
+            if (element) {
+                ASSERT_TRUE(node->is_array() && !node->empty()) << key << ": the example needs one element";
+                node = &node->front();
+            }
         }
-        const std::string leaf(rest);
+        std::string leaf(rest);
+        if (leaf.ends_with("[]")) {
+            leaf.resize(leaf.size() - 2);
+        }
         EXPECT_TRUE(node->contains(leaf)) << "anju.example.json lacks " << key;
         EXPECT_TRUE(node->contains("#" + leaf))
             << "anju.example.json does not explain " << key << " with \"#" << leaf << "\"";

@@ -57,10 +57,24 @@ TEST(MetricsRegistry, EscapesLabelValues) {
     EXPECT_TRUE(contains(registry.render(), "g{name=\"a\\\"b\\\\c\\nd\"} -2\n")) << registry.render();
 }
 
-TEST(MetricsRegistry, RefusesDuplicateAndInvalidNames) {
+TEST(MetricsRegistry, SharesAFamilyRegisteredTwiceAlike) {
+    Registry registry;
+    auto& first = registry.counter("pushes_total", "Pushes.", {"account"});
+    auto& second = registry.counter("pushes_total", "Pushes.", {"account"});
+    EXPECT_EQ(&first, &second);
+    first.with({"a"}).inc();
+    second.with({"b"}).inc();
+    const auto text = registry.render();
+    EXPECT_EQ(text.find("# TYPE pushes_total"), text.rfind("# TYPE pushes_total"));
+}
+
+TEST(MetricsRegistry, RefusesConflictingAndInvalidNames) {
     Registry registry;
     registry.counter("a_total", "A.");
-    EXPECT_THROW(registry.counter("a_total", "again"), std::invalid_argument);
+    EXPECT_THROW(registry.gauge("a_total", "again"), std::invalid_argument);
+    EXPECT_THROW(registry.counter("a_total", "again", {"label"}), std::invalid_argument);
+    registry.gauge_callback("depth", "D.", [] { return 1.0; });
+    EXPECT_THROW(registry.counter("depth", "D."), std::invalid_argument);
     EXPECT_THROW(registry.gauge("1abc", "bad"), std::invalid_argument);
     EXPECT_THROW(registry.gauge("with space", "bad"), std::invalid_argument);
 }

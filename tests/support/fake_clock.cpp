@@ -1,6 +1,7 @@
 #include "tests/support/fake_clock.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -47,7 +48,8 @@ asio::awaitable<void> FakeClock::sleep_until(time_point deadline) {
         std::erase(sleepers_, sleeper);
     }
     if (ec) {
-        throw boost::system::system_error(ec);
+        // The channel reports cancellation as channel_cancelled; Clock promises operation_aborted.
+        throw boost::system::system_error(asio::error::operation_aborted);
     }
 }
 

@@ -1,0 +1,240 @@
+#include "bot/runtime/conversations.hpp"
+
+#include "bot/core/log.hpp"
+#include "bot/runtime/message_json.hpp"
+#include "store/inbound.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+
+namespace anju::runtime {
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+
+const log::Logger conv_log{"conversation"};
+
+using Mailbox =
+    asio::experimental::concurrent_channel<void(boost::system::error_code, std::shared_ptr<Turn>)>;
+
+std::int64_t millis(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+class Conversations::Conversation : public std::enable_shared_from_this<Conversation> {
+public:
+    Conversation(asio::any_io_executor strand, std::string key, Conversations& owner)
+        : strand_(std::move(strand)),
+          key_(std::move(key)),
+          owner_(owner),
+          mailbox_(strand_, owner.options_.mailbox_size) {
+        touch();
+    }
+
+    bool try_post(const std::shared_ptr<Turn>& turn) {
+        return mailbox_.try_send(boost::system::error_code{}, turn);
+    }
+
+    // Waits for space in a full mailbox without blocking the caller.
+    void post_when_room(std::shared_ptr<Turn> turn) {
+        asio::co_spawn(strand_, wait_and_post(shared_from_this(), std::move(turn)),
+                       log::LogFailure(conv_log, "queueing a turn"));
+    }
+
+    void close() { mailbox_.close(); }
+
+    bool idle(std::chrono::steady_clock::time_point now) const {
+        return !busy_.load() && !mailbox_.ready() &&
+               now - std::chrono::steady_clock::time_point(
+                         std::chrono::steady_clock::duration(last_active_.load())) >=
+                   owner_.options_.idle_timeout;
+    }
+
+    const asio::any_io_executor& strand() const { return strand_; }
+
+    // The actor loop: one turn at a time, until the mailbox is closed. Holds `self`, so a
+    // conversation retired by sweep() lives until its loop ends.
+    static asio::awaitable<void> run(std::shared_ptr<Conversation> self) {
+        for (;;) {
+            auto [ec, turn] = co_await self->mailbox_.async_receive(asio::as_tuple(asio::use_awaitable));
+            if (ec) {
+                break;
+            }
+            self->busy_ = true;
+            if (self->stopping_.load()) {
+                // Shutting down: leave it pending in the journal; it runs again after a restart.
+                turn->decline_passive();
+            } else {
+                co_await self->process(turn);
+            }
+            self->touch();
+            self->busy_ = false;
+        }
+    }
+
+    void stop() {
+        stopping_ = true;
+        close();
+    }
+
+private:
+    static asio::awaitable<void> wait_and_post(std::shared_ptr<Conversation> self,
+                                               std::shared_ptr<Turn> turn) {
+        auto [ec] = co_await self->mailbox_.async_send(boost::system::error_code{}, turn,
+                                                       asio::as_tuple(asio::use_awaitable));
+        if (ec) {
+            turn->decline_passive();
+        }
+    }
+
+    asio::awaitable<void> process(std::shared_ptr<Turn> turn) {
+        auto& deps = owner_.deps_;
+        const auto& message = turn->message();
+        bool ok = false;
+        try {
+            Reply reply = co_await deps.responder.respond(message);
+            auto reply_json = to_json(reply);
+            auto key = message.dedupe_key;
+            const auto answered_at = millis(deps.clock.now());
+            auto record = [key = std::move(key), reply_json = std::move(reply_json),
+                           answered_at](SQLite::Database& db) {
+                store::record_reply(db, key, reply_json, answered_at);
+            };
+            co_await deps.store.write(std::move(record));
+            owner_.turns_.inc();
+            if (auto* sender = deps.sender_for(message)) {
+                co_await sender->deliver(turn, std::move(reply));
+            } else {
+                turn->decline_passive();
+            }
+            ok = true;
+        } catch (const std::exception& e) {
+            owner_.failed_.inc();
+            ANJU_LOG_ERROR(conv_log) << "turn failed; the message stays journaled" << kv("conversation", key_)
+                                     << kv("error", e.what());
+        }
+        if (!ok) {
+            turn->decline_passive();
+        }
+        if (deps.on_finished) {
+            deps.on_finished(turn);
+        }
+    }
+
+    void touch() { last_active_ = std::chrono::steady_clock::now().time_since_epoch().count(); }
+
+    asio::any_io_executor strand_;
+    std::string key_;
+    Conversations& owner_;
+    Mailbox mailbox_;
+    std::atomic<bool> busy_{false};
+    std::atomic<bool> stopping_{false};
+    std::atomic<std::chrono::steady_clock::rep> last_active_{0};
+};
+
+Conversations::Conversations(asio::any_io_executor ex, ConversationDeps deps, ConversationOptions options,
+                             metrics::Registry& metrics)
+    : ex_(std::move(ex)),
+      deps_(std::move(deps)),
+      options_(options),
+      active_(metrics.gauge("conversations_active", "Conversation actors alive.").with({})),
+      turns_(metrics.counter("turns_total", "Turns answered and journaled.").with({})),
+      failed_(
+          metrics.counter("turns_failed_total", "Turns that failed (the message stays journaled).").with({})),
+      mailbox_full_(metrics
+                        .counter("conversation_mailbox_full_total",
+                                 "Turns that had to wait for room in a conversation's mailbox.")
+                        .with({})) {}
+
+Conversations::~Conversations() {
+    std::lock_guard lock(mutex_);
+    for (auto& [key, c] : conversations_) {
+        c->stop();
+    }
+}
+
+void Conversations::post(std::shared_ptr<Turn> turn) {
+    const auto key = turn->message().conversation_key();
+    std::shared_ptr<Conversation> conversation;
+    bool created = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopped_) {
+            turn->decline_passive();
+            return;
+        }
+        auto& slot = conversations_[key];
+        if (!slot) {
+            slot = std::make_shared<Conversation>(asio::make_strand(ex_), key, *this);
+            created = true;
+            active_.inc();
+        }
+        conversation = slot;
+        if (conversation->try_post(turn)) {
+            turn.reset();
+        }
+    }
+    if (created) {
+        asio::co_spawn(conversation->strand(), Conversation::run(conversation),
+                       [this](const std::exception_ptr& e) {
+                           log::LogFailure(conv_log, "conversation")(e);
+                           active_.dec();
+                       });
+    }
+    if (turn) {
+        mailbox_full_.inc();
+        conversation->post_when_room(std::move(turn));
+    }
+}
+
+void Conversations::sweep() {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    for (auto it = conversations_.begin(); it != conversations_.end();) {
+        if (it->second->idle(now)) {
+            it->second->close();
+            it = conversations_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+asio::awaitable<void> Conversations::stop(std::chrono::milliseconds grace) {
+    {
+        std::lock_guard lock(mutex_);
+        stopped_ = true;
+        for (auto& [key, c] : conversations_) {
+            c->stop();
+        }
+        conversations_.clear();
+    }
+    // Actors end after their current turn; wait for the gauge to reach zero, bounded by `grace`.
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (active_.value() > 0 && std::chrono::steady_clock::now() < deadline) {
+        timer.expires_after(std::chrono::milliseconds(10));
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (active_.value() > 0) {
+        ANJU_LOG_WARN(conv_log) << "conversations still busy after the grace period"
+                                << kv("active", active_.value());
+    }
+}
+
+std::size_t Conversations::size() const {
+    std::lock_guard lock(mutex_);
+    return conversations_.size();
+}
+
+}  // namespace anju::runtime
