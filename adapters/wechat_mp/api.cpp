@@ -407,6 +407,13 @@ asio::awaitable<boost::system::result<std::string>> MpApi::token_on_strand(std::
         // Only our own wait was cancelled; the refresh goes on for the other waiters.
         throw boost::system::system_error(asio::error::operation_aborted);
     }
+    if (!*flight->outcome && token_ && clock_.now() < token_->expires_at) {
+        // An early refresh failed, but the current token has not expired: keep using it (the
+        // refresher tries again later) rather than fail sends that would have worked.
+        ANJU_LOG_WARN(mp_log) << "access token refresh failed; the current token is used until it expires"
+                              << kv("error", flight->outcome->error().message());
+        co_return token_->value;
+    }
     co_return *flight->outcome;
 }
 
@@ -438,6 +445,10 @@ void MpApi::finish_flight(const std::shared_ptr<Flight>& flight, boost::system::
 }
 
 asio::awaitable<boost::system::result<MpApi::CachedToken>> MpApi::fetch_token() {
+    if (options_.app_secret.empty()) {
+        // A passive-only account: without an AppSecret there is no token to ask for.
+        co_return make_error_code(errc::bad_credentials);
+    }
     const bool classic = options_.token_endpoint == TokenEndpoint::classic;
     const std::string_view api = classic ? "cgi-bin/token" : "cgi-bin/stable_token";
     auto request = token_request(options_);
@@ -485,6 +496,7 @@ asio::awaitable<boost::system::result<MpApi::CachedToken>> MpApi::fetch_token() 
     CachedToken fresh;
     fresh.value = token->get<std::string>();
     fresh.refresh_at = clock_.now() + lifetime - margin;
+    fresh.expires_at = clock_.now() + lifetime;
     ANJU_LOG_INFO(mp_log) << "access token refreshed" << kv("api", api)
                           << kv("expires_in_s", lifetime.count()) << kv("ms", elapsed_ms(started));
     co_return fresh;

@@ -153,6 +153,7 @@ private:
     struct CachedToken {
         std::string value{};
         Clock::time_point refresh_at{};  // due from here on
+        Clock::time_point expires_at{};  // still usable until here if a refresh fails
     };
 
     asio::awaitable<boost::system::result<std::string>> token_via_strand(std::optional<std::string> stale);

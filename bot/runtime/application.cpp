@@ -147,6 +147,11 @@ boost::system::result<void, Error> Application::start() {
     metrics_.gauge("store_schema_version", "Schema version of the database.")
         .with({})
         .set(store_->schema_version());
+    // Counters kept by the store itself, read at scrape time (a gauge callback renders as a gauge).
+    metrics_.gauge_callback("store_commits", "Write batches committed since start (one fsync each with synchronous=full).",
+                            [store] { return static_cast<double>(store->commits()); });
+    metrics_.gauge_callback("store_writes", "Writes committed since start, in those batches.",
+                            [store] { return static_cast<double>(store->writes()); });
 
     net::HttpServerOptions http_options;
     http_options.address = config_.http.address;
@@ -288,8 +293,13 @@ void Application::stop() {
 asio::awaitable<void> Application::serve() {
     // Turns the previous process left unanswered go first, so their residents are not forgotten.
     co_await inbox_->recover();
-    for (const auto& api : mp_apis_) {
-        background_->spawn("wechat_mp token refresher", api->run_refresher());
+    for (std::size_t i = 0; i < mp_apis_.size(); ++i) {
+        if (config_.channels.wechat_mp[i].app_secret.empty()) {
+            ANJU_LOG_WARN(app_log) << "no app_secret: answers too slow for a passive reply cannot be sent"
+                                   << kv("account", config_.channels.wechat_mp[i].id);
+            continue;
+        }
+        background_->spawn("wechat_mp token refresher", mp_apis_[i]->run_refresher());
     }
     background_->spawn("housekeeping", housekeeping());
     server_->start();

@@ -214,6 +214,30 @@ TEST_F(MpApiTest, FailedRefreshIsReturnedAndNotCached) {
     EXPECT_EQ(http_.requests().size(), 2U);
 }
 
+TEST_F(MpApiTest, KeepsTheCurrentTokenWhenAnEarlyRefreshFails) {
+    push_token("TOKEN-1");
+    ASSERT_EQ(run(api_.access_token()).value(), "TOKEN-1");
+    clock_.advance(7200s - 100s);  // inside the refresh margin, not yet expired
+    http_.push_error(net::errc::timeout);
+    EXPECT_EQ(run(api_.access_token()).value(), "TOKEN-1");
+    clock_.advance(100s);  // expired now: nothing to fall back on
+    http_.push_error(net::errc::timeout);
+    const auto expired = run(api_.access_token());
+    ASSERT_FALSE(expired.has_value());
+    EXPECT_EQ(expired.error(), make_error_code(errc::transport));
+    EXPECT_EQ(http_.requests().size(), 3U);
+}
+
+TEST_F(MpApiTest, WithoutAnAppSecretNoTokenIsRequested) {
+    auto options = unit_options();
+    options.app_secret = Secret();
+    MpApi api(ioc_.get_executor(), http_, clock_, options);
+    const auto sent = run(api.send_text("oUser-1", "hi"));
+    ASSERT_FALSE(sent.has_value());
+    EXPECT_EQ(sent.error(), make_error_code(errc::bad_credentials));
+    EXPECT_TRUE(http_.requests().empty());
+}
+
 TEST_F(MpApiTest, TokenTransportFailureIsTransport) {
     http_.push_error(net::errc::timeout);
     const auto token = run(api_.access_token());
