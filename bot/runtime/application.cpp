@@ -148,7 +148,8 @@ boost::system::result<void, Error> Application::start() {
         .with({})
         .set(store_->schema_version());
     // Counters kept by the store itself, read at scrape time (a gauge callback renders as a gauge).
-    metrics_.gauge_callback("store_commits", "Write batches committed since start (one fsync each with synchronous=full).",
+    metrics_.gauge_callback("store_commits",
+                            "Write batches committed since start (one fsync each with synchronous=full).",
                             [store] { return static_cast<double>(store->commits()); });
     metrics_.gauge_callback("store_writes", "Writes committed since start, in those batches.",
                             [store] { return static_cast<double>(store->writes()); });
@@ -221,6 +222,10 @@ boost::system::result<void, Error> Application::start_channels() {
                                                                         clock_, std::move(api_options)));
         WeChatMpChannelOptions channel_options;
         channel_options.reply_deadline = account.reply_deadline;
+        for (const auto& [name, spec] : account.templates) {
+            channel_options.templates.emplace(
+                name, adapters::wechat_mp::TemplateSpec{spec.template_id, spec.url, spec.fields});
+        }
         mp_channels_.push_back(std::make_unique<WeChatMpChannel>(std::move(*endpoint), *mp_apis_.back(),
                                                                  *inbox_, clock_, metrics_, channel_options));
     }
@@ -246,6 +251,8 @@ net::Router Application::make_router() {
                [this](net::ServerRequest r) { return metrics_page(std::move(r)); });
     router.add(http::verb::get, "/admin/config",
                [this](net::ServerRequest r) { return admin_config(std::move(r)); });
+    router.add(http::verb::post, "/admin/wechat/mp/{id}/notify",
+               [this](net::ServerRequest r) { return admin_notify(std::move(r)); });
     router.add(http::verb::get, "/wechat/mp/{id}",
                [this](net::ServerRequest r) { return wechat_mp(std::move(r)); });
     router.add(http::verb::post, "/wechat/mp/{id}",
@@ -332,6 +339,51 @@ asio::awaitable<void> Application::shutdown() {
     }
 }
 
+asio::awaitable<net::Response> Application::admin_notify(net::ServerRequest request) {
+    if (auto refused = admin_refusal(request)) {
+        co_return std::move(*refused);
+    }
+    WeChatMpChannel* channel = nullptr;
+    for (const auto& c : mp_channels_) {
+        if (c->account() == request.param("id")) {
+            channel = c.get();
+        }
+    }
+    if (channel == nullptr) {
+        co_return json_response(http::status::not_found, {{"error", "no such wechat_mp account"}});
+    }
+    const auto body = json::parse(request.message.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("openid") || !body["openid"].is_string() ||
+        !body.contains("text") || !body["text"].is_string()) {
+        co_return json_response(http::status::bad_request,
+                                {{"error",
+                                  "expected {\"openid\": …, \"text\": …, \"template\"?: …, "
+                                  "\"vars\"?: {…}, \"key\"?: …}"}});
+    }
+    Notification n;
+    n.openid = body["openid"].get<std::string>();
+    n.text = body["text"].get<std::string>();
+    if (const auto it = body.find("template"); it != body.end() && it->is_string()) {
+        n.template_name = it->get<std::string>();
+    }
+    if (const auto it = body.find("key"); it != body.end() && it->is_string()) {
+        n.key = it->get<std::string>();
+    }
+    if (const auto it = body.find("vars"); it != body.end() && it->is_object()) {
+        for (const auto& [k, v] : it->items()) {
+            if (v.is_string()) {
+                n.vars.emplace(k, v.get<std::string>());
+            }
+        }
+    }
+    auto outcome = co_await channel->notify(std::move(n));
+    if (!outcome) {
+        co_return json_response(http::status::bad_gateway,
+                                {{"error", outcome.error().message()}, {"code", outcome.error().value()}});
+    }
+    co_return json_response(http::status::ok, {{"via", outcome->via}, {"msgid", outcome->msgid}});
+}
+
 asio::awaitable<net::Response> Application::wechat_mp(net::ServerRequest request) {
     const auto id = request.param("id");
     for (const auto& channel : mp_channels_) {
@@ -380,6 +432,19 @@ asio::awaitable<net::Response> Application::metrics_page(net::ServerRequest /*re
                                  "text/plain; version=0.0.4; charset=utf-8");
 }
 
+std::optional<net::Response> Application::admin_refusal(const net::ServerRequest& request) const {
+    if (config_.admin.token.empty()) {
+        return json_response(http::status::not_found,
+                             {{"error", "the admin API is disabled (admin.token is empty)"}});
+    }
+    if (!authorized_admin(request)) {
+        auto res = json_response(http::status::unauthorized, {{"error", "admin token required"}});
+        res.set(http::field::www_authenticate, "Bearer");
+        return res;
+    }
+    return std::nullopt;
+}
+
 bool Application::authorized_admin(const net::ServerRequest& request) const {
     const auto& token = config_.admin.token.reveal();
     const std::string_view header = request.message[http::field::authorization];
@@ -393,14 +458,8 @@ bool Application::authorized_admin(const net::ServerRequest& request) const {
 }
 
 asio::awaitable<net::Response> Application::admin_config(net::ServerRequest request) {
-    if (config_.admin.token.empty()) {
-        co_return json_response(http::status::not_found,
-                                {{"error", "the admin API is disabled (admin.token is empty)"}});
-    }
-    if (!authorized_admin(request)) {
-        auto res = json_response(http::status::unauthorized, {{"error", "admin token required"}});
-        res.set(http::field::www_authenticate, "Bearer");
-        co_return res;
+    if (auto refused = admin_refusal(request)) {
+        co_return std::move(*refused);
     }
     co_return net::make_response(http::status::ok, config_.effective + "\n", "application/json");
 }

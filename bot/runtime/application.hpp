@@ -69,12 +69,16 @@ private:
     asio::awaitable<net::Response> metrics_page(net::ServerRequest request);
     asio::awaitable<net::Response> admin_config(net::ServerRequest request);
     asio::awaitable<net::Response> wechat_mp(net::ServerRequest request);
+    asio::awaitable<net::Response> admin_notify(net::ServerRequest request);
     boost::system::result<void, Error> start_channels();
     ChannelSender* sender_for(const InboundMessage& message);
     asio::awaitable<void> serve();
     asio::awaitable<void> housekeeping();
     asio::awaitable<void> shutdown();
     bool authorized_admin(const net::ServerRequest& request) const;
+    // The answer to an admin request without a valid bearer token (404 when the admin API is off),
+    // or nullopt when it may proceed.
+    std::optional<net::Response> admin_refusal(const net::ServerRequest& request) const;
 
     // The metrics registry outlives everything that reports to it; the destructor releases the
     // server and the store (joining its thread) while the io_context is still alive.

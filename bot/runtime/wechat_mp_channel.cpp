@@ -132,3 +132,52 @@ asio::awaitable<void> WeChatMpChannel::deliver(std::shared_ptr<Turn> turn, Reply
 }
 
 }  // namespace anju::runtime
+
+namespace anju::runtime {
+
+asio::awaitable<boost::system::result<NotifyOutcome>> WeChatMpChannel::notify(Notification n) {
+    std::vector<std::string> parts;
+    for (auto& part : adapters::split_utf8(n.text, options_.max_text_bytes)) {
+        parts.push_back(std::move(part));
+    }
+    boost::system::error_code failure;
+    for (const auto& part : parts) {
+        auto sent = co_await api_.send_text(n.openid, part);
+        if (!sent) {
+            failure = sent.error();
+            break;
+        }
+    }
+    if (!failure && !parts.empty()) {
+        replies_.with({account(), "customer_service"}).inc();
+        co_return NotifyOutcome{"customer_service", 0};
+    }
+    const bool window_closed =
+        failure == mp::errc::window_closed || failure == mp::errc::quota_exceeded || parts.empty();
+    if (!window_closed) {
+        replies_.with({account(), "failed"}).inc();
+        co_return failure;
+    }
+    const auto spec = options_.templates.find(n.template_name);
+    if (spec == options_.templates.end()) {
+        ANJU_LOG_WARN(mp_log) << "window closed and no template to fall back on" << kv("account", account())
+                              << kv("template", n.template_name);
+        replies_.with({account(), "failed"}).inc();
+        co_return make_error_code(mp::errc::template_invalid);
+    }
+    n.vars.emplace("text", n.text);
+    auto message = mp::render_template(spec->second, n.vars, n.openid, n.key);
+    if (!message) {
+        replies_.with({account(), "failed"}).inc();
+        co_return message.error();
+    }
+    auto msgid = co_await api_.send_template(std::move(*message));
+    if (!msgid) {
+        replies_.with({account(), "failed"}).inc();
+        co_return msgid.error();
+    }
+    replies_.with({account(), "template"}).inc();
+    co_return NotifyOutcome{"template", *msgid};
+}
+
+}  // namespace anju::runtime

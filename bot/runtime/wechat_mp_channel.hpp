@@ -15,6 +15,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <map>
 #include <string>
 
 namespace anju::runtime {
@@ -22,6 +23,22 @@ namespace anju::runtime {
 struct WeChatMpChannelOptions {
     std::chrono::milliseconds reply_deadline{3500};  // measured from the request's arrival
     std::size_t max_text_bytes = 2048;               // per text message (PROTOCOLS §1.8)
+    // Template messages by name, for notifications outside the customer-service window.
+    std::map<std::string, adapters::wechat_mp::TemplateSpec> templates;
+};
+
+// A message the service starts (not an answer): progress, survey, a note from staff.
+struct Notification {
+    std::string openid;
+    std::string text;           // sent as customer-service text while the 48-hour window is open
+    std::string template_name;  // fallback when the window has closed ("" for none)
+    std::map<std::string, std::string> vars;  // template placeholders; {text} is added
+    std::string key;  // idempotency key (template client_msg_id), stable across retries
+};
+
+struct NotifyOutcome {
+    std::string via;  // "customer_service" or "template"
+    std::int64_t msgid = 0;
 };
 
 class WeChatMpChannel final : public ChannelSender {
@@ -36,6 +53,12 @@ public:
     asio::awaitable<net::Response> handle(net::ServerRequest request);
 
     asio::awaitable<void> deliver(std::shared_ptr<Turn> turn, Reply reply) override;
+
+    // Sends a notification: customer-service text while the window is open; when WeChat answers
+    // that it has closed (45015) or its quota is used up (45047), the named template instead.
+    // Fails with the platform error (adapters::wechat_mp::errc) or template_invalid when no
+    // usable template is configured. Thread-safe.
+    asio::awaitable<boost::system::result<NotifyOutcome>> notify(Notification notification);
 
     const std::string& account() const { return endpoint_.options().account; }
 

@@ -401,6 +401,71 @@ TEST_F(WeChatMpTest, EventsAreAnsweredOrIgnoredAsTheyDeserve) {
     EXPECT_EQ(journal_rows(), 2U);  // both journaled
 }
 
+TEST_F(WeChatMpTest, RefusesHugeBodiesAndAnswersEmptyText) {
+    start();
+    auto huge = push("plain", config::WeChatMpConfig::Mode::plain,
+                     text_message("oResident", std::string(2 * 1024 * 1024, 'x'), now_s(), "5001"));
+    auto r = post(huge);
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->status, 413);
+    r = post(
+        push("plain", config::WeChatMpConfig::Mode::plain, text_message("oResident", "", now_s(), "5002")));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_FALSE(field(r->body, "Content").empty()) << r->body;  // never an empty Content
+    EXPECT_EQ(journal_rows(), 1U);
+}
+
+TEST_F(WeChatMpTest, NotificationsUseTheTemplateOnceTheWindowHasClosed) {
+    auto c = make_config();
+    c.admin.token = Secret("admin-token-0123456789");
+    config::WeChatTemplateConfig progress;
+    progress.template_id = "TPL-PROGRESS";
+    progress.fields = {{"thing1", "{category}进展"}, {"character_string2", "{code}"}, {"thing3", "{text}"}};
+    c.channels.wechat_mp[2].templates.emplace_back("progress", progress);
+    start(std::move(c));
+    const net::Headers auth = {{"Authorization", "Bearer admin-token-0123456789"}};
+    const std::string body = R"({"openid": "oResident", "text": "维修师傅已到场", "template": "progress",
+                                 "vars": {"category": "电梯", "code": "A7K3"}, "key": "A7K3-progress-1"})";
+
+    auto r = runner_->send(
+        {.method = "POST", .url = "/admin/wechat/mp/safe/notify", .headers = auth, .body = body});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    EXPECT_NE(r->body.find("customer_service"), std::string::npos);
+    ASSERT_EQ(fake_.custom_messages().size(), 1U);
+    EXPECT_EQ(fake_.custom_messages().front().text, "维修师傅已到场");
+
+    fake_.fail_next_sends(45015, 1);  // the 48-hour window has closed
+    r = runner_->send(
+        {.method = "POST", .url = "/admin/wechat/mp/safe/notify", .headers = auth, .body = body});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    EXPECT_NE(r->body.find("\"via\":\"template\""), std::string::npos) << r->body;
+    ASSERT_EQ(fake_.template_messages().size(), 1U);
+    const auto sent = fake_.template_messages().front();
+    EXPECT_EQ(sent.template_id, "TPL-PROGRESS");
+    EXPECT_EQ(sent.touser, "oResident");
+    EXPECT_EQ(sent.client_msg_id, "A7K3-progress-1");
+    EXPECT_EQ(sent.fields.at("thing1"), "电梯进展");
+    EXPECT_EQ(sent.fields.at("character_string2"), "A7K3");
+    EXPECT_EQ(sent.fields.at("thing3"), "维修师傅已到场");
+
+    r = runner_->send({.method = "POST", .url = "/admin/wechat/mp/safe/notify", .body = body});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 401);
+    r = runner_->send(
+        {.method = "POST", .url = "/admin/wechat/mp/safe/notify", .headers = auth, .body = "{"});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+    fake_.fail_next_sends(45015, 1);
+    const std::string no_template = R"({"openid": "oResident", "text": "hi"})";
+    r = runner_->send(
+        {.method = "POST", .url = "/admin/wechat/mp/safe/notify", .headers = auth, .body = no_template});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 502);
+}
+
 TEST_F(WeChatMpTest, VoiceUsesWeChatsSpeechRecognition) {
     start();
     const auto voice =
