@@ -3,6 +3,7 @@
 #include "adapters/common/xml.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 
 namespace anju::adapters::wechat_mp {
@@ -24,14 +25,17 @@ std::optional<std::int64_t> to_int(std::string_view text) {
 double to_double(std::string_view text) {
     double value = 0;
     std::from_chars(text.data(), text.data() + text.size(), value);
-    return value;
+    return std::isfinite(value) ? value : 0.0;  // "nan"/"inf" are not places
 }
 
+// Joins dedupe-key parts with U+001F (unit separator): parse_fields strips it from every value as an
+// XML-illegal character, so no field can contain it and distinct part lists never join to one key
+// (a '/' would: event keys are often URLs).
 std::string joined(std::initializer_list<std::string_view> parts) {
     std::string out;
     for (const auto part : parts) {
         if (!out.empty()) {
-            out.push_back('/');
+            out.push_back('\x1f');
         }
         out += part;
     }
@@ -64,8 +68,10 @@ boost::system::result<void> Endpoint::check_timestamp(const net::QueryParams& qu
         return push_errc::stale_timestamp;
     }
     const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    const auto skew = now_s > *ts ? now_s - *ts : *ts - now_s;
-    if (skew > options_.replay_window.count()) {
+    // Compared as bounds rather than |now - ts|: the timestamp is untrusted, and the subtraction
+    // overflows for values near the int64 limits.
+    const auto window = options_.replay_window.count();
+    if (*ts < now_s - window || *ts > now_s + window) {
         return push_errc::stale_timestamp;
     }
     return {};
@@ -115,6 +121,11 @@ boost::system::result<Push> Endpoint::open(const net::QueryParams& query, std::s
         (options_.mode == Mode::compatible && (param(query, "encrypt_type") == "aes" || encrypt.has_value()));
     Push push;
     if (!wants_decrypt) {
+        // Read as plaintext (compatible mode without <Encrypt>): nothing but `signature`
+        // authenticates it, so it is required here as in plain mode.
+        if (signature.empty()) {
+            return push_errc::bad_signature;
+        }
         auto message = parse_message(body, options_.account, now);
         if (!message) {
             return message.error();

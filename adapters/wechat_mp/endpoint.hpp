@@ -61,10 +61,11 @@ public:
     [[nodiscard]] boost::system::result<std::string> verify_url(const net::QueryParams& query,
                                                                 Clock::time_point now) const;
 
-    // POST: checks the signatures for the mode (`signature` always when present and required in
-    // plain mode; `msg_signature` over the ciphertext when encrypted), the timestamp window,
-    // decrypts (safe mode requires it; compatible mode decrypts when encrypt_type=aes or <Encrypt>
-    // is present and trusts only the decrypted copy) and parses the message.
+    // POST: checks the signatures for the mode (`signature` always when present, and required
+    // whenever the body is read as plaintext; `msg_signature` over the ciphertext when encrypted),
+    // the timestamp window, decrypts (safe mode requires it; compatible mode decrypts when
+    // encrypt_type=aes or <Encrypt> is present and trusts only the decrypted copy) and parses the
+    // message.
     [[nodiscard]] boost::system::result<Push> open(const net::QueryParams& query, std::string_view body,
                                                    Clock::time_point now) const;
 

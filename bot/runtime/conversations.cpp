@@ -41,11 +41,20 @@ public:
         touch();
     }
 
+    // Queues the turn at once if there is room and no earlier turn is waiting for room (it must
+    // not overtake them); otherwise returns false and the caller must post_when_room(). Called with
+    // the registry's mutex held.
     bool try_post(const std::shared_ptr<Turn>& turn) {
-        return mailbox_.try_send(boost::system::error_code{}, turn);
+        ++pending_;
+        if (waiting_.load() == 0 && mailbox_.try_send(boost::system::error_code{}, turn)) {
+            return true;
+        }
+        ++waiting_;
+        return false;
     }
 
-    // Waits for space in a full mailbox without blocking the caller.
+    // Waits for space in a full mailbox without blocking the caller. Called with the registry's
+    // mutex held, right after a failed try_post(), so that helpers start (and queue) in post order.
     void post_when_room(std::shared_ptr<Turn> turn) {
         asio::co_spawn(strand_, wait_and_post(shared_from_this(), std::move(turn)),
                        log::LogFailure(conv_log, "queueing a turn"));
@@ -53,11 +62,13 @@ public:
 
     void close() { mailbox_.close(); }
 
+    // No turn queued, waiting for room or in progress, and none for the idle timeout. Counting
+    // turns from post() on matters: a turn handed straight to the waiting run() loop is neither in
+    // the mailbox nor marked busy until the loop resumes on its strand.
     bool idle(std::chrono::steady_clock::time_point now) const {
-        return !busy_.load() && !mailbox_.ready() &&
-               now - std::chrono::steady_clock::time_point(
-                         std::chrono::steady_clock::duration(last_active_.load())) >=
-                   owner_.options_.idle_timeout;
+        return pending_.load() == 0 && now - std::chrono::steady_clock::time_point(
+                                                 std::chrono::steady_clock::duration(last_active_.load())) >=
+                                           owner_.options_.idle_timeout;
     }
 
     const asio::any_io_executor& strand() const { return strand_; }
@@ -70,7 +81,6 @@ public:
             if (ec) {
                 break;
             }
-            self->busy_ = true;
             if (self->stopping_.load()) {
                 // Shutting down: leave it pending in the journal; it runs again after a restart.
                 turn->decline_passive();
@@ -78,12 +88,23 @@ public:
                 co_await self->process(turn);
             }
             self->touch();
-            self->busy_ = false;
+            --self->pending_;
         }
     }
 
     void stop() {
         stopping_ = true;
+        // close() silently drops what the mailbox holds, so decline the queued turns first: their
+        // webhook attempts answer at once instead of waiting for their deadline. Turns of helpers
+        // waiting for room move into the mailbox as it empties and are declined here too; a helper
+        // that gets in after this declines its own turn (wait_and_post).
+        while (mailbox_.try_receive([this](boost::system::error_code, std::shared_ptr<Turn> turn) {
+            --pending_;
+            if (turn) {
+                turn->decline_passive();
+            }
+        })) {
+        }
         close();
     }
 
@@ -92,7 +113,12 @@ private:
                                                std::shared_ptr<Turn> turn) {
         auto [ec] = co_await self->mailbox_.async_send(boost::system::error_code{}, turn,
                                                        asio::as_tuple(asio::use_awaitable));
+        --self->waiting_;
         if (ec) {
+            --self->pending_;
+            turn->decline_passive();
+        } else if (self->stopping_.load()) {
+            // Queued after stop() declined the mailbox's turns, and dropped by close().
             turn->decline_passive();
         }
     }
@@ -137,7 +163,8 @@ private:
     std::string key_;
     Conversations& owner_;
     Mailbox mailbox_;
-    std::atomic<bool> busy_{false};
+    std::atomic<std::size_t> pending_{0};  // posted and not yet done (queued, waiting or in progress)
+    std::atomic<std::size_t> waiting_{0};  // helpers waiting for room in the mailbox
     std::atomic<bool> stopping_{false};
     std::atomic<std::chrono::steady_clock::rep> last_active_{0};
 };
@@ -180,8 +207,9 @@ void Conversations::post(std::shared_ptr<Turn> turn) {
             active_.inc();
         }
         conversation = slot;
-        if (conversation->try_post(turn)) {
-            turn.reset();
+        if (!conversation->try_post(turn)) {
+            mailbox_full_.inc();
+            conversation->post_when_room(std::move(turn));
         }
     }
     if (created) {
@@ -190,10 +218,6 @@ void Conversations::post(std::shared_ptr<Turn> turn) {
                            log::LogFailure(conv_log, "conversation")(e);
                            active_.dec();
                        });
-    }
-    if (turn) {
-        mailbox_full_.inc();
-        conversation->post_when_room(std::move(turn));
     }
 }
 

@@ -63,13 +63,21 @@ asio::awaitable<Inbox::Admission> Inbox::admit(InboundMessage message) {
     auto insert = [record = record_of(turn->message())](SQLite::Database& db) {
         return store::insert_inbound(db, record);
     };
+    auto find = [key](SQLite::Database& db) { return store::find_inbound(db, key); };
     bool inserted = false;
+    std::optional<store::StoredInbound> existing;
     try {
         inserted = co_await store_.write(std::move(insert));
+        if (!inserted) {
+            // Journaled by an earlier process, or long enough ago to have left memory.
+            existing = co_await store_.run(std::move(find));
+        }
     } catch (const std::exception& e) {
+        // Either way the turn must not stay registered: it would never settle, and every
+        // re-delivery would join it and be answered "accepted" without the message being run.
         ANJU_LOG_ERROR(inbox_log) << "cannot journal an inbound message; it is not acknowledged"
                                   << kv("channel", turn->message().channel) << kv("error", e.what());
-        turn->decline_passive();
+        turn->fail();  // re-deliveries that joined meanwhile must not acknowledge it either
         std::lock_guard lock(mutex_);
         turns_.erase(key);
         throw;
@@ -80,9 +88,6 @@ asio::awaitable<Inbox::Admission> Inbox::admit(InboundMessage message) {
         co_return Admission{turn, false};
     }
 
-    // Journaled by an earlier process, or long enough ago to have left memory.
-    auto find = [key](SQLite::Database& db) { return store::find_inbound(db, key); };
-    auto existing = co_await store_.run(std::move(find));
     duplicates_.inc();
     if (existing && !existing->answered) {
         // Its turn never finished (the process stopped mid-turn): run it now.

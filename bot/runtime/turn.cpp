@@ -1,7 +1,6 @@
 #include "bot/runtime/turn.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -10,8 +9,6 @@
 #include <algorithm>
 
 namespace anju::runtime {
-
-using namespace asio::experimental::awaitable_operators;
 
 // A buffered wake-up, so an offer made between registering and starting to wait is not lost.
 struct Turn::Waiter {
@@ -39,9 +36,20 @@ asio::awaitable<std::optional<std::string>> Turn::await_passive(
                 break;
         }
     }
+    // The deadline wakes the waiter through its channel, as an offer does. Not `receive || timer`:
+    // with Boost 1.81, when both complete at once on a multi-threaded executor (no strand),
+    // parallel_group may emit cancellation into the timer after this coroutine has resumed and
+    // destroyed it (heap-use-after-free).
     asio::steady_timer timer(ex, deadline);
-    co_await (waiter->wake.async_receive(asio::as_tuple(asio::use_awaitable)) ||
-              timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    auto on_deadline = [waiter](const boost::system::error_code& ec) {
+        if (!ec) {
+            waiter->wake.try_send(boost::system::error_code{});
+        }
+    };
+    timer.async_wait(std::move(on_deadline));
+    auto [ec] = co_await waiter->wake.async_receive(asio::as_tuple(asio::use_awaitable));
+    (void)ec;  // woken, timed out or cancelled: the decision below is all that counts
+    timer.cancel();
     std::lock_guard lock(mutex_);
     std::erase(waiters_, waiter);
     // Still registered when the offer came (even if the deadline had just passed): the offer
@@ -78,6 +86,19 @@ void Turn::decline_passive() {
     for (const auto& w : waiters_) {
         w->wake.try_send(boost::system::error_code{});
     }
+}
+
+void Turn::fail() {
+    {
+        std::lock_guard lock(mutex_);
+        failed_ = true;
+    }
+    decline_passive();
+}
+
+bool Turn::failed() const {
+    std::lock_guard lock(mutex_);
+    return failed_;
 }
 
 bool Turn::settled() const {

@@ -43,6 +43,12 @@ public:
     // waiting attempts answer "accepted" at once. Thread-safe.
     void decline_passive();
 
+    // The message could not be journaled, so it must not be acknowledged: waiting attempts wake at
+    // once and failed() tells them to answer with an error, so the platform delivers it again.
+    // Thread-safe.
+    void fail();
+    bool failed() const;
+
     // Whether the answer has been offered or declined. Thread-safe.
     bool settled() const;
 
@@ -56,6 +62,7 @@ private:
     std::string passive_text_;
     std::vector<std::shared_ptr<Waiter>> waiters_;
     int reserved_;  // attempts announced but not yet waiting
+    bool failed_ = false;
 };
 
 }  // namespace anju::runtime

@@ -90,6 +90,10 @@ asio::awaitable<net::Response> WeChatMpChannel::push(net::ServerRequest request)
         co_return net::make_response(http::status::service_unavailable, "");
     }
     auto text = co_await admission.turn->await_passive(arrived + options_.reply_deadline);
+    if (!text && admission.turn->failed()) {
+        // A re-delivery that joined a delivery whose journal write failed: not acknowledged either.
+        co_return net::make_response(http::status::service_unavailable, "");
+    }
     net::Response response = accepted();
     if (text) {
         auto body = endpoint_.render_text_reply(admission.turn->message(), *text, encrypted, clock_.now(),
