@@ -90,24 +90,27 @@ struct Message {
 Message make_message(const Options& o, const adapters::WxCrypt& crypt, const net::Url& url, std::uint64_t seq,
                      std::string_view text_override = {}) {
     const auto now =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     const auto ts = std::to_string(now);
     const auto nonce = std::to_string(100'000'000 + seq % 900'000'000);
     const auto resident = "oBench" + std::to_string(seq % o.residents);
-    const std::string text =
-        text_override.empty() ? std::string(kComplaints[seq % std::size(kComplaints)]) : std::string(text_override);
+    const std::string text = text_override.empty() ? std::string(kComplaints[seq % std::size(kComplaints)])
+                                                   : std::string(text_override);
     const auto xml = "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[" + resident +
                      "]]></FromUserName><CreateTime>" + ts +
                      "</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[" + text +
-                     "]]></Content><MsgId>" + std::to_string(7'000'000'000'000'000'000ULL + seq) + "</MsgId></xml>";
+                     "]]></Content><MsgId>" + std::to_string(7'000'000'000'000'000'000ULL + seq) +
+                     "</MsgId></xml>";
     const auto encrypt = crypt.encrypt(xml);
     const auto signature = adapters::wx_signature({o.token, ts, nonce});
     const auto msg_signature = adapters::wx_signature({o.token, ts, nonce, encrypt});
     const auto path = url.target.substr(0, url.target.find('?'));
     Message m;
-    m.target = path + "?signature=" + signature + "&timestamp=" + ts + "&nonce=" + nonce + "&openid=" + resident +
-               "&encrypt_type=aes&msg_signature=" + msg_signature;
-    m.body = "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><Encrypt><![CDATA[" + encrypt + "]]></Encrypt></xml>";
+    m.target = path + "?signature=" + signature + "&timestamp=" + ts + "&nonce=" + nonce +
+               "&openid=" + resident + "&encrypt_type=aes&msg_signature=" + msg_signature;
+    m.body = "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><Encrypt><![CDATA[" + encrypt +
+             "]]></Encrypt></xml>";
     m.expected = text.substr(0, 12);
     return m;
 }
@@ -143,13 +146,13 @@ int check_reply(const Options& o, const adapters::WxCrypt& crypt, const std::str
     return text.find(m.expected) != std::string_view::npos ? 1 : -1;
 }
 
-asio::awaitable<void> connection(const Options& o, const adapters::WxCrypt& crypt, net::Url url, unsigned index,
-                                 Steady::time_point start, Steady::time_point measure_from, Steady::time_point end,
-                                 Stats& stats) {
+asio::awaitable<void> connection(const Options& o, const adapters::WxCrypt& crypt, net::Url url,
+                                 unsigned index, Steady::time_point start, Steady::time_point measure_from,
+                                 Steady::time_point end, Stats& stats) {
     auto ex = co_await asio::this_coro::executor;
     tcp::resolver resolver(ex);
-    auto [rec, endpoints] =
-        co_await resolver.async_resolve(url.host, std::to_string(url.port), asio::as_tuple(asio::use_awaitable));
+    auto [rec, endpoints] = co_await resolver.async_resolve(url.host, std::to_string(url.port),
+                                                            asio::as_tuple(asio::use_awaitable));
     if (rec) {
         ++stats.errors;
         co_return;
@@ -194,7 +197,8 @@ asio::awaitable<void> connection(const Options& o, const adapters::WxCrypt& cryp
                 break;
             }
             http::response<http::string_body> response;
-            auto [hec, hn] = co_await http::async_read(stream, buffer, response, asio::as_tuple(asio::use_awaitable));
+            auto [hec, hn] =
+                co_await http::async_read(stream, buffer, response, asio::as_tuple(asio::use_awaitable));
             if (hec) {
                 ++stats.errors;
                 break;
@@ -202,7 +206,8 @@ asio::awaitable<void> connection(const Options& o, const adapters::WxCrypt& cryp
             const auto finished = Steady::now();
             if (scheduled >= measure_from) {
                 ++stats.sent;
-                stats.latencies_us.push_back(std::chrono::duration<double, std::micro>(finished - scheduled).count());
+                stats.latencies_us.push_back(
+                    std::chrono::duration<double, std::micro>(finished - scheduled).count());
                 const int verdict =
                     response.result_int() == 200 ? check_reply(o, crypt, response.body(), message) : -1;
                 if (verdict == 1) {
@@ -247,7 +252,8 @@ bool parse_args(int argc, char** argv, Options& o) {
         } else if (arg == "--duration" || arg == "--warmup") {
             const auto d = parse_duration(value);
             if (!d || d->is_working_days()) {
-                std::fprintf(stderr, "wechat_bench: %s needs a duration such as 10s\n", std::string(arg).c_str());
+                std::fprintf(stderr, "wechat_bench: %s needs a duration such as 10s\n",
+                             std::string(arg).c_str());
                 return false;
             }
             (arg == "--duration" ? o.duration : o.warmup) = d->fixed;
@@ -256,10 +262,11 @@ bool parse_args(int argc, char** argv, Options& o) {
         } else if (arg == "--send") {
             o.send_text = value;
         } else {
-            std::fprintf(stderr,
-                         "usage: anju_wechat_bench [--url URL] [--token T] [--aes-key K] [--app-id A] "
-                         "[--residents N] [--connections N] [--threads N] [--rate MSG_PER_S|0] [--duration 10s] "
-                         "[--warmup 2s] [--db anju.db] [--send TEXT]\n");
+            std::fprintf(
+                stderr,
+                "usage: anju_wechat_bench [--url URL] [--token T] [--aes-key K] [--app-id A] "
+                "[--residents N] [--connections N] [--threads N] [--rate MSG_PER_S|0] [--duration 10s] "
+                "[--warmup 2s] [--db anju.db] [--send TEXT]\n");
             return false;
         }
     }
@@ -289,7 +296,8 @@ int send_one(const Options& o, const adapters::WxCrypt& crypt, const net::Url& u
         return 1;
     }
     // A fresh message id each time: the same id would be a re-delivery, answered with the first reply.
-    const auto unique = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+    const auto unique =
+        static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
     const auto message = make_message(o, crypt, url, unique % 1'000'000'000'000ULL, o.send_text);
     http::request<http::string_body> request{http::verb::post, message.target, 11};
     request.set(http::field::host, url.authority());
@@ -347,13 +355,13 @@ int main(int argc, char** argv) {
         contexts.push_back(std::make_unique<anju::asio::io_context>(1));
     }
     for (unsigned c = 0; c < o.connections; ++c) {
-        anju::asio::co_spawn(*contexts[c % o.threads],
-                             connection(o, *crypt, *url, c, start, measure_from, end, stats[c]),
-                             [](std::exception_ptr e) {
-                                 if (e) {
-                                     std::fprintf(stderr, "wechat_bench: a connection failed with an exception\n");
-                                 }
-                             });
+        anju::asio::co_spawn(
+            *contexts[c % o.threads], connection(o, *crypt, *url, c, start, measure_from, end, stats[c]),
+            [](std::exception_ptr e) {
+                if (e) {
+                    std::fprintf(stderr, "wechat_bench: a connection failed with an exception\n");
+                }
+            });
     }
     std::vector<std::thread> threads;
     for (auto& ioc : contexts) {
@@ -377,10 +385,11 @@ int main(int argc, char** argv) {
                 o.rate > 0 ? ("fixed rate " + std::to_string(static_cast<int>(o.rate)) + " msg/s").c_str()
                            : "saturation",
                 o.connections, o.residents, seconds, std::chrono::duration<double>(o.warmup).count());
-    std::printf("messages       %llu (passive replies verified %llu, answered later %llu, bad %llu, errors %llu)\n",
-                static_cast<unsigned long long>(total.sent), static_cast<unsigned long long>(total.passive),
-                static_cast<unsigned long long>(total.not_passive), static_cast<unsigned long long>(total.bad_reply),
-                static_cast<unsigned long long>(total.errors));
+    std::printf(
+        "messages       %llu (passive replies verified %llu, answered later %llu, bad %llu, errors %llu)\n",
+        static_cast<unsigned long long>(total.sent), static_cast<unsigned long long>(total.passive),
+        static_cast<unsigned long long>(total.not_passive), static_cast<unsigned long long>(total.bad_reply),
+        static_cast<unsigned long long>(total.errors));
     std::printf("messages/s     %.0f\n", static_cast<double>(total.sent) / seconds);
     std::printf("latency        p50 %.2f ms   p99 %.2f ms   p999 %.2f ms   max %.2f ms\n",
                 percentile(total.latencies_us, 50) / 1000, percentile(total.latencies_us, 99) / 1000,

@@ -4,9 +4,12 @@
 #include "bot/runtime/application.hpp"
 #include "bot/runtime/cli.hpp"
 #include "config/config.hpp"
+#include "dialogs/report.hpp"
+#include "dialogs/understand.hpp"
 
 #include <cstdio>
 #include <exception>
+#include <iostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +30,41 @@ int check_config(const std::string& path) {
         return kExitFailure;
     }
     std::printf("%s: OK\n", path.c_str());
+    return 0;
+}
+
+// Reads messages one per line on stdin and prints one JSON object per line: the tool operators
+// use to tune the lexicons in config/dialogs/understanding.json.
+int understand(const std::string& path) {
+    auto loaded = anju::config::load_config(path, anju::config::process_env());
+    if (!loaded) {
+        for (const auto& problem : loaded.error().items) {
+            std::fprintf(stderr, "anju: %s\n", problem.to_string().c_str());
+        }
+        return kExitFailure;
+    }
+    if (!loaded->dialogs.settings.enabled) {
+        std::fprintf(stderr, "anju: %s has no \"dialogs\" section\n", path.c_str());
+        return kExitFailure;
+    }
+    auto understander = anju::dialogs::Understander::create(loaded->dialogs.understanding);
+    if (!understander) {
+        for (const auto& problem : understander.error()) {
+            std::fprintf(stderr, "anju: %s\n", problem.c_str());
+        }
+        return kExitFailure;
+    }
+    std::string line;
+    while (std::getline(std::cin, line)) {
+        if (!line.empty() && line.back() == '\r') {
+            line.pop_back();
+        }
+        if (line.empty()) {
+            continue;
+        }
+        std::printf("%s\n", anju::dialogs::understanding_json(line, understander->understand(line)).c_str());
+        std::fflush(stdout);
+    }
     return 0;
 }
 
@@ -78,6 +116,8 @@ int main(int argc, char** argv) {
                 return 0;
             case anju::runtime::CliCommand::Kind::check_config:
                 return check_config(command->config_path);
+            case anju::runtime::CliCommand::Kind::understand:
+                return understand(command->config_path);
             case anju::runtime::CliCommand::Kind::serve:
                 return serve(command->config_path);
         }

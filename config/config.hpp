@@ -91,6 +91,89 @@ struct ChannelsConfig {
     std::vector<WeChatMpConfig> wechat_mp;
 };
 
+// The dialog engine's configuration (issue 4): lexicons for understanding, one clarification flow
+// per category, and the texts the bot says. Loaded from the folder `dialogs.dir` (relative to the
+// main config file): understanding.json, replies.json, traditional.json and flows/*.json.
+struct DialogsSettings {
+    bool enabled = false;                            // the config has a "dialogs" section
+    std::string dir = "dialogs";                     // relative to the main config file's folder
+    std::chrono::milliseconds expire_after = 30min;  // an unfinished dialog is dropped after this
+    int max_attempts = 2;                            // re-asks of one question before handing over
+};
+
+struct WeightedTerm {
+    std::string text;
+    double weight = 1;
+};
+
+struct CategoryLexicon {
+    std::string name;    // "elevator"
+    std::string nature;  // "service" | "facility" | "fee" | "order"
+    std::string label;   // "电梯", for replies
+    std::vector<WeightedTerm> terms;
+    std::vector<std::string> exclude;  // phrases that cancel a term match around them ("电梯广告")
+};
+
+struct UnderstandingConfig {
+    std::vector<CategoryLexicon> categories;
+    // Emergency cue groups by kind ("trapped", "burst_pipe", "electric", "fire", "gas", "lift_danger").
+    std::vector<std::pair<std::string, std::vector<std::string>>> emergency;
+    // Cues that make an order-type problem an emergency happening now, by category.
+    std::vector<std::pair<std::string, std::vector<std::string>>> immediate;
+    std::vector<std::string> trapped_none;  // "里面没人": trapped = no
+    std::vector<std::string> negations;
+    std::vector<std::string> hedges;
+    std::vector<std::string> resolved;  // "已经好了": a past problem, not an emergency now
+    std::vector<std::string> difficult;
+    std::vector<std::string> unsolved;      // "还没修": the reported problem is still open
+    std::vector<std::string> background;    // "上次", "之前": a past problem mentioned as background
+    std::vector<std::string> hypothetical;  // "万一", "怎么办": a question about a danger, not a report
+    std::vector<std::string> harmless;      // "抽烟", "演习": the alarming word is not a danger here
+    // Words that make a message a complaint. A question or a thank-you without any of them
+    // ("请问物业费怎么交", "停水通知看到了，谢谢") is not a complaint, whatever topic it names.
+    std::vector<std::string> complaint_markers;
+    int difficult_months = 3;       // "反映了3个月了": a problem this old is long-standing
+    std::vector<std::string> past;  // "昨晚": an order problem that happened before is not happening now
+    std::vector<std::string> now;   // "现在", "还在": … unless it still is
+    std::vector<std::string> expectation_markers;
+    std::vector<std::string> connectives;  // "还有", "另外": a second problem may follow
+    std::vector<std::string> yes;
+    std::vector<std::string> no;
+    std::vector<std::string> unknown;  // "不知道", "不清楚": an answer that says it is not known
+    std::vector<std::pair<std::string, std::vector<std::string>>> commands;  // cancel, edit, change_room, …
+    std::vector<std::pair<std::string, std::vector<std::string>>> smalltalk;  // greeting, thanks, …
+    std::vector<std::pair<std::string, std::vector<std::string>>> places;     // home, public
+    std::vector<std::pair<std::string, std::vector<std::string>>> times;      // 半夜, 昨天晚上, …
+    std::vector<std::pair<std::string, std::string>> traditional;             // 電 → 电
+};
+
+struct SlotFlow {
+    std::string name;      // "elevator", "trapped", "symptom", "location", …
+    std::string type;      // building_unit | room | elevator | floor | yes_no | text | place | phone | time
+    std::string question;  // asked when the slot is missing
+    std::string say;       // how the restatement says it: "{value}号梯"; yes_no: "say_yes|say_no"
+    bool required = true;
+};
+
+struct FlowConfig {
+    std::string category;
+    std::string room = "optional";  // "required": a home problem, the resident's room is needed
+    std::vector<SlotFlow> slots;
+    std::vector<std::string> emergency_slots;  // all an emergency waits for before dispatch
+    std::string acknowledgement;               // the empathetic first sentence
+    std::string restatement;  // "您是说{location}{elevator}…，希望{expectation}，对吗？"
+    std::string default_expectation;
+    std::string safety_advice;  // said with an emergency dispatch
+};
+
+struct DialogsConfig {
+    DialogsSettings settings;
+    UnderstandingConfig understanding;
+    std::vector<FlowConfig> flows;
+    std::vector<std::pair<std::string, std::string>> replies;  // message id → text with {placeholders}
+    std::vector<std::string> sources;                          // files read, for messages
+};
+
 struct Config {
     std::string source;     // the file it came from
     std::string effective;  // the config as loaded, defaults filled in, secrets redacted (pretty JSON)
@@ -101,6 +184,7 @@ struct Config {
     LogConfig log;
     AdminConfig admin;
     ChannelsConfig channels;
+    DialogsConfig dialogs;
 };
 
 // One thing wrong with a config: where and what.
@@ -131,6 +215,11 @@ boost::system::result<Config, Problems> load_config(const std::string& path, con
 // The same, from text already in memory; `source` names it in problems.
 boost::system::result<Config, Problems> parse_config(std::string_view text, const std::string& source,
                                                      const Env& env);
+
+// Loads the dialog files of `dir` (understanding.json, traditional.json, replies.json, flows/*.json)
+// into `dialogs`, keeping its settings. Every problem names its file and key. Never throws on bad
+// input. load_config calls it when the config has a "dialogs" section.
+boost::system::result<void, Problems> load_dialogs(const std::string& dir, DialogsConfig& dialogs);
 
 // Every key the loader understands, as dotted paths ("http.port"), sorted.
 std::vector<std::string> known_keys();

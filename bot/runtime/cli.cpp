@@ -28,6 +28,8 @@ boost::system::result<CliCommand, CliError> parse_command_line(std::span<const s
         command.kind = CliCommand::Kind::serve;
     } else if (first == "check-config") {
         command.kind = CliCommand::Kind::check_config;
+    } else if (first == "understand") {
+        command.kind = CliCommand::Kind::understand;
     } else if (!first.empty() && first.front() == '-') {
         return CliError{"unknown option '" + std::string(first) + "'"};
     } else {
@@ -64,6 +66,8 @@ std::string usage() {
            "Usage:\n"
            "  anju serve [--config FILE]         run the service until SIGINT/SIGTERM (Ctrl-C)\n"
            "  anju check-config [--config FILE]  validate a config file and list every problem\n"
+           "  anju understand [--config FILE]    read messages (one per line) on stdin, print how each is\n"
+           "                                     understood, one JSON object per line\n"
            "  anju --version                     print the version\n"
            "  anju --help                        print this help\n"
            "\n"

@@ -15,7 +15,7 @@ struct source_location;
 namespace anju::runtime {
 
 struct CliCommand {
-    enum class Kind { serve, check_config, version, help };
+    enum class Kind { serve, check_config, understand, version, help };
     Kind kind = Kind::help;
     std::string config_path = "config/anju.json";
 };
@@ -27,7 +27,7 @@ struct CliError {
 [[noreturn]] void throw_exception_from_error(const CliError& e, const boost::source_location& loc);
 
 // Parses the arguments after the program name:
-//   serve [--config FILE] · check-config [--config FILE] · --version · --help
+//   serve [--config FILE] · check-config [--config FILE] · understand [--config FILE] · --version · --help
 // `--config=FILE` and `-c FILE` are accepted too.
 boost::system::result<CliCommand, CliError> parse_command_line(std::span<const std::string_view> args);
 

@@ -1,6 +1,6 @@
 #include "bot/runtime/wechat_mp_channel.hpp"
 
-#include "adapters/common/text.hpp"
+#include "bot/core/text.hpp"
 #include "bot/core/log.hpp"
 
 #include <random>
@@ -108,7 +108,7 @@ asio::awaitable<void> WeChatMpChannel::deliver(std::shared_ptr<Turn> turn, Reply
     const auto& message = turn->message();
     std::vector<std::string> parts;
     for (const auto& text : reply.texts) {
-        for (auto& part : adapters::split_utf8(text, options_.max_text_bytes)) {
+        for (auto& part : split_utf8(text, options_.max_text_bytes)) {
             if (!part.empty()) {
                 parts.push_back(std::move(part));
             }
@@ -141,7 +141,7 @@ namespace anju::runtime {
 
 asio::awaitable<boost::system::result<NotifyOutcome>> WeChatMpChannel::notify(Notification n) {
     std::vector<std::string> parts;
-    for (auto& part : adapters::split_utf8(n.text, options_.max_text_bytes)) {
+    for (auto& part : split_utf8(n.text, options_.max_text_bytes)) {
         parts.push_back(std::move(part));
     }
     boost::system::error_code failure;

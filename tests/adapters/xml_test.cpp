@@ -1,6 +1,6 @@
 #include "adapters/common/xml.hpp"
 
-#include "adapters/common/text.hpp"
+#include "bot/core/text.hpp"
 
 #include <gtest/gtest.h>
 

@@ -121,7 +121,8 @@ TEST(ConfigTest, EffectiveShowsEveryDefaultInItsConfigForm) {
         "http_client": {"timeout": "10s", "max_response_size": 8388608, "ca_file": ""},
         "log": {"level": "info"},
         "admin": {"token": "<empty> (from file)"},
-        "channels": {"wechat_mp": []}
+        "channels": {"wechat_mp": []},
+        "dialogs": {"dir": "dialogs", "expire_after": "30m", "max_attempts": 2}
     })j");
     EXPECT_EQ(effective, expected) << loaded->effective;
 }

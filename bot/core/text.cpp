@@ -1,8 +1,8 @@
-#include "adapters/common/text.hpp"
+#include "bot/core/text.hpp"
 
 #include <algorithm>
 
-namespace anju::adapters {
+namespace anju {
 
 namespace {
 
@@ -171,4 +171,4 @@ std::vector<std::string> split_utf8(std::string_view text, std::size_t max_bytes
     return pieces;
 }
 
-}  // namespace anju::adapters
+}  // namespace anju

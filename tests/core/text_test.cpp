@@ -1,4 +1,4 @@
-#include "adapters/common/text.hpp"
+#include "bot/core/text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace anju::adapters {
+namespace anju {
 namespace {
 
 constexpr std::string_view kFffd = "\xEF\xBF\xBD";
@@ -204,4 +204,4 @@ TEST(SplitUtf8Test, IllFormedInputStillTerminatesAndRoundTrips) {
 }
 
 }  // namespace
-}  // namespace anju::adapters
+}  // namespace anju

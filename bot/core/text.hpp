@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace anju::adapters {
+namespace anju {
 
 // The smallest max_bytes split_utf8 works with: the longest UTF-8 sequence (emoji are 4 bytes).
 inline constexpr std::size_t kMinSplitBytes = 4;
@@ -48,4 +48,4 @@ std::size_t utf8_length(std::string_view text) noexcept;
 // Thread-safe.
 std::vector<std::string> split_utf8(std::string_view text, std::size_t max_bytes);
 
-}  // namespace anju::adapters
+}  // namespace anju
