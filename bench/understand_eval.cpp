@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     buf << in.rdbuf();
     const auto corpus = buf.str();
     for (const auto& [set, title] : {std::pair<std::string, std::string>{"dev", "dev set (used for tuning)"},
-                                     {"test", "test set (held out)"},
+                                     {"test", "test set (held out at first; errors looked at since)"},
                                      {"", "all"}}) {
         const auto e = anju::dialogs::evaluate(*understander, corpus, set);
         const bool list = mismatches == (set.empty() ? "all" : set);

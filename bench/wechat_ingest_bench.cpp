@@ -57,6 +57,7 @@ struct Options {
     std::chrono::milliseconds warmup{2'000};
     std::string db;
     std::string send_text;
+    bool any_reply = false;  // the dialog engine answers: any non-empty reply will do
 };
 
 struct Stats {
@@ -142,6 +143,9 @@ int check_reply(const Options& o, const adapters::WxCrypt& crypt, const std::str
     const auto text = reply->value_or("Content", "");
     if (content != nullptr) {
         *content = std::string(text);
+    }
+    if (o.any_reply) {
+        return text.empty() ? -1 : 1;
     }
     return text.find(m.expected) != std::string_view::npos ? 1 : -1;
 }
@@ -261,12 +265,14 @@ bool parse_args(int argc, char** argv, Options& o) {
             o.db = value;
         } else if (arg == "--send") {
             o.send_text = value;
+        } else if (arg == "--any-reply") {
+            o.any_reply = value == "1" || value == "true" || value == "yes";
         } else {
             std::fprintf(
                 stderr,
                 "usage: anju_wechat_bench [--url URL] [--token T] [--aes-key K] [--app-id A] "
                 "[--residents N] [--connections N] [--threads N] [--rate MSG_PER_S|0] [--duration 10s] "
-                "[--warmup 2s] [--db anju.db] [--send TEXT]\n");
+                "[--warmup 2s] [--db anju.db] [--send TEXT] [--any-reply yes|no]\n");
             return false;
         }
     }

@@ -4,12 +4,14 @@
 #include "bot/runtime/application.hpp"
 #include "bot/runtime/cli.hpp"
 #include "config/config.hpp"
+#include "dialogs/flow.hpp"
 #include "dialogs/report.hpp"
 #include "dialogs/understand.hpp"
 
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,22 +31,44 @@ int check_config(const std::string& path) {
                      loaded.error().items.size() == 1 ? "" : "s");
         return kExitFailure;
     }
+    if (loaded->dialogs.settings.enabled) {
+        // The files read; now check that they make a working dialog (flows for every category,
+        // every reply the dialog says, restatements that name real slots).
+        auto dialogs = anju::dialogs::Dialogs::create(loaded->dialogs);
+        if (!dialogs) {
+            for (const auto& problem : dialogs.error()) {
+                std::fprintf(stderr, "%s/%s\n", loaded->dialogs.settings.dir.c_str(), problem.c_str());
+            }
+            std::fprintf(stderr, "%zu problem%s found\n", dialogs.error().size(),
+                         dialogs.error().size() == 1 ? "" : "s");
+            return kExitFailure;
+        }
+    }
     std::printf("%s: OK\n", path.c_str());
     return 0;
 }
 
-// Reads messages one per line on stdin and prints one JSON object per line: the tool operators
-// use to tune the lexicons in config/dialogs/understanding.json.
-int understand(const std::string& path) {
+// The config at `path` for the dialog tools, or nullopt with the problems on stderr.
+std::optional<anju::config::Config> config_with_dialogs(const std::string& path) {
     auto loaded = anju::config::load_config(path, anju::config::process_env());
     if (!loaded) {
         for (const auto& problem : loaded.error().items) {
             std::fprintf(stderr, "anju: %s\n", problem.to_string().c_str());
         }
-        return kExitFailure;
+        return std::nullopt;
     }
     if (!loaded->dialogs.settings.enabled) {
         std::fprintf(stderr, "anju: %s has no \"dialogs\" section\n", path.c_str());
+        return std::nullopt;
+    }
+    return std::move(*loaded);
+}
+
+// Reads messages one per line on stdin and prints one JSON object per line: the tool operators
+// use to tune the lexicons in config/dialogs/understanding.json.
+int understand(const std::string& path) {
+    auto loaded = config_with_dialogs(path);
+    if (!loaded) {
         return kExitFailure;
     }
     auto understander = anju::dialogs::Understander::create(loaded->dialogs.understanding);
@@ -63,6 +87,53 @@ int understand(const std::string& path) {
             continue;
         }
         std::printf("%s\n", anju::dialogs::understanding_json(line, understander->understand(line)).c_str());
+        std::fflush(stdout);
+    }
+    return 0;
+}
+
+// A resident's side of the dialog on the terminal: each line is a message, the bot's reply and any
+// complaint it files are printed. The dialog's clock is the real one.
+int chat(const std::string& path) {
+    auto loaded = config_with_dialogs(path);
+    if (!loaded) {
+        return kExitFailure;
+    }
+    auto dialogs = anju::dialogs::Dialogs::create(loaded->dialogs);
+    if (!dialogs) {
+        for (const auto& problem : dialogs.error()) {
+            std::fprintf(stderr, "anju: %s\n", problem.c_str());
+        }
+        return kExitFailure;
+    }
+    anju::SystemClock clock;
+    anju::dialogs::DialogState state;
+    std::string line;
+    std::printf("> ");
+    std::fflush(stdout);
+    while (std::getline(std::cin, line)) {
+        anju::dialogs::Event event;
+        event.text = line;
+        event.resident = "terminal";
+        auto turn = dialogs->step(state, event, clock.now());
+        state = std::move(turn.state);
+        std::printf("%s\n", turn.reply.c_str());
+        for (const auto& action : turn.actions) {
+            if (action.kind == anju::dialogs::Action::Kind::submit ||
+                action.kind == anju::dialogs::Action::Kind::handover) {
+                const auto& d = action.draft;
+                std::printf("  [%s] %s/%s/%s room=%s slots=",
+                            action.kind == anju::dialogs::Action::Kind::submit ? "submit" : "handover",
+                            std::string(anju::dialogs::to_string(d.nature)).c_str(), d.category.c_str(),
+                            std::string(anju::dialogs::to_string(d.urgency)).c_str(),
+                            d.room.display().c_str());
+                for (const auto& [k, v] : d.slots.items()) {
+                    std::printf("%s=%s ", k.c_str(), v.c_str());
+                }
+                std::printf("expectation=%s\n", d.expectation.c_str());
+            }
+        }
+        std::printf("> ");
         std::fflush(stdout);
     }
     return 0;
@@ -116,6 +187,8 @@ int main(int argc, char** argv) {
                 return 0;
             case anju::runtime::CliCommand::Kind::check_config:
                 return check_config(command->config_path);
+            case anju::runtime::CliCommand::Kind::chat:
+                return chat(command->config_path);
             case anju::runtime::CliCommand::Kind::understand:
                 return understand(command->config_path);
             case anju::runtime::CliCommand::Kind::serve:

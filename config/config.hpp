@@ -153,6 +153,7 @@ struct SlotFlow {
     std::string question;  // asked when the slot is missing
     std::string say;       // how the restatement says it: "{value}号梯"; yes_no: "say_yes|say_no"
     bool required = true;
+    bool from_room = false;  // building_unit: the resident's own room answers it unless they say otherwise
 };
 
 struct FlowConfig {

@@ -120,6 +120,7 @@ void read_flow(Reader& r, std::vector<FlowConfig>& flows) {
         s.string("question", slot.question);
         s.string("say", slot.say);
         s.boolean("required", slot.required);
+        s.boolean("from_room", slot.from_room);
         if (slot.required && slot.question.empty() && s.has("name")) {
             s.problem("question", "is required for a required slot");
         }

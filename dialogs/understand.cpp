@@ -15,6 +15,9 @@ namespace {
 constexpr double kThreshold = 1.0;
 // A second category in the same clause needs this much of its own.
 constexpr double kSecondThreshold = 2.0;
+// A clause with only weak, generic evidence ("坏了") is a problem of its own only when no clause of
+// the message names one clearly: "电梯 坏了" is one complaint about the lift.
+constexpr double kStandalone = 1.5;
 // How far back (code points) a negation reaches: "没有人被困", "不是困人".
 constexpr std::size_t kNegationReach = 4;
 
@@ -98,11 +101,11 @@ private:
             }
             // A term hidden inside a longer term or an exclusion no longer counts as a term; the same
             // text keeps its other meanings ("尿" in "尿尿" still marks a harmless scene).
-            if (kind == Kind::term && dropped_.count(i) != 0) {
+            if (kind == Kind::term && dropped_.count({i, kAllCategories}) != 0) {
                 continue;
             }
             for (const auto& use : u_.uses_[m.pattern]) {
-                if (use.kind == kind) {
+                if (use.kind == kind && (kind != Kind::term || dropped_.count({i, use.index}) == 0)) {
                     fn(m, use);
                 }
             }
@@ -115,8 +118,9 @@ private:
         return found;
     }
 
-    // A category term inside a longer category term ("电梯" in "电梯里") or inside an exclusion
-    // ("电梯广告") does not count on its own.
+    // A category term inside a longer category term ("电梯" in "电梯里") does not count on its own;
+    // inside an exclusion of its category ("电梯广告", "车库漏水" for parking) it does not count
+    // for that category, and keeps its meaning for the others ("漏水" is still a leak).
     void drop_contained_terms() {
         for (std::size_t i = 0; i < matches_.size(); ++i) {
             const bool is_term = has_kind(matches_[i].pattern, Kind::term);
@@ -131,9 +135,17 @@ private:
                 const auto& b = matches_[j];
                 const bool inside =
                     b.begin <= a.begin && a.end <= b.end && (b.end - b.begin) > (a.end - a.begin);
-                if (inside && (has_kind(b.pattern, Kind::term) || has_kind(b.pattern, Kind::exclude))) {
-                    dropped_.insert(i);
+                if (!inside) {
+                    continue;
+                }
+                if (has_kind(b.pattern, Kind::term)) {
+                    dropped_.insert({i, kAllCategories});
                     break;
+                }
+                for (const auto& use : u_.uses_[b.pattern]) {
+                    if (use.kind == Kind::exclude) {
+                        dropped_.insert({i, use.index});
+                    }
                 }
             }
         }
@@ -172,6 +184,21 @@ private:
     // Scores every category in every clause and groups clauses into findings.
     void classify() {
         const auto n = u_.categories_.size();
+        // Categories some clause names clearly; weak evidence for another category is no problem
+        // of its own then.
+        std::vector<bool> clear(n, false);
+        bool any_clear = false;
+        for (const auto& clause : clauses_) {
+            std::vector<double> terms(n, 0.0);
+            each_use(clause.begin, clause.end, Kind::term,
+                     [&](const auto&, const auto& use) { terms[use.index] += use.weight; });
+            for (std::size_t i = 0; i < n; ++i) {
+                if (terms[i] >= kStandalone) {
+                    clear[i] = true;
+                    any_clear = true;
+                }
+            }
+        }
         for (std::size_t c = 0; c < clauses_.size(); ++c) {
             auto& clause = clauses_[c];
             std::vector<double> score(n, 0.0);
@@ -200,7 +227,8 @@ private:
                 order[i] = i;
             }
             std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return score[a] > score[b]; });
-            if (n == 0 || score[order[0]] < kThreshold) {
+            if (n == 0 || score[order[0]] < kThreshold ||
+                (any_clear && score[order[0]] < kStandalone && !clear[order[0]])) {
                 continue;
             }
             // Within one clause the stronger category leads ("垃圾清运费" is about the fee); a second
@@ -208,8 +236,10 @@ private:
             const std::size_t first = order[0];
             const std::size_t second = n > 1 && score[order[1]] >= kSecondThreshold ? order[1] : n;
             clause.finding = finding_for(first, evidence[first], c, first_at[first]);
+            findings_[static_cast<std::size_t>(clause.finding)].score += score[first];
             if (second < n) {
-                finding_for(second, evidence[second], c, first_at[second]);
+                const auto f = finding_for(second, evidence[second], c, first_at[second]);
+                findings_[static_cast<std::size_t>(f)].score += score[second];
             }
         }
         // Clauses without a category ("里面有个老人", "快来人") belong to the complaint before them,
@@ -520,24 +550,37 @@ private:
 
     // A short message that is a yes, a no or a "don't know".
     void read_answer() {
-        if (clauses_.empty()) {
-            return;
+        out_.unknown = any(0, s_.size(), Kind::unknown) && utf8_length(s_) <= 12;
+        if (clauses_.empty() || out_.unknown) {
+            return;  // "不知道" is neither yes nor no
         }
         const auto& first = clauses_.front();
         const auto clause = s_.substr(first.begin, first.end - first.begin);
         const auto length = utf8_length(clause);
+        // A word may carry a little around it ("是的呀", "对对对"); a digit answer ("1", "2") must
+        // stand alone, or "1楼" would read as a yes.
+        const auto answers = [&](const Matcher::Match& m) {
+            const auto pattern = u_.matcher_.pattern(m.pattern);
+            const bool digits =
+                std::all_of(pattern.begin(), pattern.end(), [](char c) { return c >= '0' && c <= '9'; });
+            return m.begin == first.begin &&
+                   (digits ? length == utf8_length(pattern) : length <= utf8_length(pattern) + 2);
+        };
+        // The longest answer word at the start decides ("没错" is yes although "没" is no); on a
+        // tie no wins.
+        std::size_t longest = 0;
         each_use(first.begin, first.end, Kind::yes, [&](const auto& m, const auto&) {
-            if (m.begin == first.begin && length <= utf8_length(u_.matcher_.pattern(m.pattern)) + 2 &&
-                !out_.answer) {
+            if (answers(m) && m.end - m.begin > longest) {
+                longest = m.end - m.begin;
                 out_.answer = true;
             }
         });
         each_use(first.begin, first.end, Kind::no, [&](const auto& m, const auto&) {
-            if (m.begin == first.begin && length <= utf8_length(u_.matcher_.pattern(m.pattern)) + 2) {
-                out_.answer = false;  // "不是" also contains "是": no wins
+            if (answers(m) && m.end - m.begin >= longest) {
+                longest = m.end - m.begin;
+                out_.answer = false;
             }
         });
-        out_.unknown = any(0, s_.size(), Kind::unknown) && utf8_length(s_) <= 12;
     }
 
     void read_command_and_smalltalk() {
@@ -548,7 +591,9 @@ private:
         });
         each_use(0, s_.size(), Kind::smalltalk, [&](const auto&, const auto& use) {
             const auto& kind = u_.smalltalk_[use.index];
-            if (out_.smalltalk.empty()) {
+            // "praise_target" (你们, 物业, 师傅…) only tells whom a praise is for; it is not small talk
+            // itself.
+            if (out_.smalltalk.empty() && kind != "praise_target") {
                 out_.smalltalk = kind;
             }
             if (std::find(out_.smalltalk_kinds.begin(), out_.smalltalk_kinds.end(), kind) ==
@@ -642,7 +687,9 @@ private:
     Understanding& out_;
     const std::string& s_;
     std::vector<Matcher::Match> matches_;
-    std::set<std::size_t> dropped_;
+    // (match, category) pairs whose term does not count; kAllCategories: for no category.
+    static constexpr std::uint16_t kAllCategories = 0xFFFF;
+    std::set<std::pair<std::size_t, std::uint16_t>> dropped_;
     std::vector<Clause> clauses_;
     std::vector<Finding> findings_;
     std::vector<std::size_t> first_clause_;

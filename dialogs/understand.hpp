@@ -23,6 +23,7 @@ struct Finding {
     std::string category;
     Urgency urgency = Urgency::normal;
     std::string emergency_kind;  // "trapped", "fire", …, or "immediate" for order problems happening now
+    double score = 0;            // the evidence weight that chose the category
     SlotMap slots;
     std::vector<std::string> evidence;  // "category:电梯", "emergency:被困", "difficult:好几年"
     std::string text;                   // the clauses it was read from (normalised)

@@ -3,7 +3,9 @@
 # builds the release binaries, starts anju with a safe-mode account, a throw-away store with
 # synchronous=full (every message durable before its reply) and runs two measurements:
 # saturation, and a fixed offered rate. Extra arguments go to both runs.
-#   scripts/bench-wechat.sh [--duration 10s] [--residents 10000]
+# With DIALOGS=1 the dialog engine (config/dialogs) answers instead of the acknowledgement: every
+# turn then also loads and stores the resident's dialog state, and any non-empty reply counts.
+#   [DIALOGS=1] [RATE=1000] scripts/bench-wechat.sh [--duration 10s] [--residents 10000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +16,12 @@ fi
 cmake --build --preset release --target anju anju_wechat_bench >/dev/null
 
 rate=${RATE:-1000}
+dialogs_json=""
+bench_args=()
+if [ "${DIALOGS:-0}" = 1 ]; then
+    dialogs_json=", \"dialogs\": { \"dir\": \"$PWD/config/dialogs\" }"
+    bench_args=(--any-reply yes)
+fi
 work=$(mktemp -d)
 pid=""
 cleanup() {
@@ -33,7 +41,7 @@ start_anju() {
     "id": "bench", "app_id": "wxdemo0000000000001", "token": "AnjuDemoToken2026",
     "encoding_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "mode": "safe",
     "api_base": "http://127.0.0.1:9"
-  } ] }
+  } ] }${dialogs_json}
 }
 JSON
     build/release/bot/anju serve --config "$work/anju.json" 2>"$work/stderr" &
@@ -55,10 +63,10 @@ echo "machine        $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut
 echo
 echo "== saturation"
 start_anju
-build/release/bench/anju_wechat_bench --url "$url/wechat/mp/bench" --connections 64 --db "$work/anju.db" "$@" || true
+build/release/bench/anju_wechat_bench --url "$url/wechat/mp/bench" --connections 64 --db "$work/anju.db" "${bench_args[@]}" "$@" || true
 stop_anju
 echo
 echo "== fixed rate ${rate} msg/s"
 start_anju
-build/release/bench/anju_wechat_bench --url "$url/wechat/mp/bench" --rate "$rate" --connections 32 --db "$work/anju.db" "$@" || true
+build/release/bench/anju_wechat_bench --url "$url/wechat/mp/bench" --rate "$rate" --connections 32 --db "$work/anju.db" "${bench_args[@]}" "$@" || true
 stop_anju

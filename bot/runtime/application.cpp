@@ -124,6 +124,7 @@ Application::~Application() {
     mp_apis_.clear();
     inbox_.reset();
     conversations_.reset();
+    dialog_responder_.reset();
     http_client_.reset();
     store_.reset();
 }
@@ -138,6 +139,9 @@ boost::system::result<void, Error> Application::start() {
         return opened.error();
     }
     store_ = std::move(*opened);
+    if (auto built = start_dialogs(); !built) {
+        return built.error();
+    }
     if (auto channels = start_channels(); !channels) {
         return channels.error();
     }
@@ -173,6 +177,23 @@ boost::system::result<void, Error> Application::start() {
     return {};
 }
 
+boost::system::result<void, Error> Application::start_dialogs() {
+    if (options_.responder != nullptr || !config_.dialogs.settings.enabled) {
+        return {};
+    }
+    auto built = dialogs::Dialogs::create(config_.dialogs);
+    if (!built) {
+        std::string detail = "the dialogs in " + config_.dialogs.settings.dir + " do not compile:";
+        for (const auto& problem : built.error()) {
+            detail += "\n  " + problem;
+        }
+        return Error{make_error_code(boost::system::errc::invalid_argument), std::move(detail)};
+    }
+    dialogs_.emplace(std::move(*built));
+    dialog_responder_ = std::make_unique<DialogResponder>(*dialogs_, *store_, clock_);
+    return {};
+}
+
 boost::system::result<void, Error> Application::start_channels() {
     net::TlsClientOptions tls;
     tls.ca_file = config_.http_client.ca_file;
@@ -186,8 +207,11 @@ boost::system::result<void, Error> Application::start_channels() {
     http_client_ = std::make_unique<net::BeastHttpClient>(ioc_.get_executor(), *tls_, client_options);
     background_ = std::make_unique<Background>(ioc_.get_executor());
 
-    ConversationDeps deps{*store_, options_.responder != nullptr ? *options_.responder : acknowledger_,
-                          clock_, [this](const InboundMessage& m) { return sender_for(m); },
+    Responder& responder = options_.responder != nullptr ? *options_.responder
+                           : dialog_responder_           ? static_cast<Responder&>(*dialog_responder_)
+                                                         : acknowledger_;
+    ConversationDeps deps{*store_, responder, clock_,
+                          [this](const InboundMessage& m) { return sender_for(m); },
                           [this](const std::shared_ptr<Turn>& turn) { inbox_->finished(turn); }};
     conversations_ = std::make_unique<Conversations>(ioc_.get_executor(), std::move(deps),
                                                      ConversationOptions{}, metrics_);

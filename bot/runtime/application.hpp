@@ -10,6 +10,7 @@
 #include "bot/net/http_server.hpp"
 #include "bot/runtime/background.hpp"
 #include "bot/runtime/conversations.hpp"
+#include "bot/runtime/dialog_responder.hpp"
 #include "bot/runtime/inbox.hpp"
 #include "bot/runtime/responder.hpp"
 #include "bot/runtime/wechat_mp_channel.hpp"
@@ -29,7 +30,8 @@ namespace anju::runtime {
 
 struct ApplicationOptions {
     bool handle_signals = true;  // SIGINT/SIGTERM start a graceful shutdown (off in in-process tests)
-    // Answers messages; nullptr means the built-in Acknowledger. Must outlive the application.
+    // Answers messages; nullptr means the dialog engine (DialogResponder) when the config has a
+    // "dialogs" section, else the built-in Acknowledger. Must outlive the application.
     Responder* responder = nullptr;
 };
 
@@ -41,10 +43,11 @@ public:
     Application(const Application&) = delete;
     Application& operator=(const Application&) = delete;
 
-    // Opens and migrates the store, sets up the channels, then binds the HTTP listener. Fails with
-    // the store's errors (cannot_open, not_a_database, schema_too_new, migration_failed), a channel
-    // that cannot be set up (bad key, unreadable CA file) or the bind error, with a detail fit for
-    // an operator. Call once, from the thread that will call run().
+    // Opens and migrates the store, builds the dialog engine, sets up the channels, then binds the
+    // HTTP listener. Fails with the store's errors (cannot_open, not_a_database, schema_too_new,
+    // migration_failed), dialogs that do not compile (a flow for an unknown category, a missing
+    // reply), a channel that cannot be set up (bad key, unreadable CA file) or the bind error, with
+    // a detail fit for an operator. Call once, from the thread that will call run().
     boost::system::result<void, Error> start();
 
     // Re-runs turns left unanswered by the previous process, then serves on io_threads threads
@@ -70,6 +73,7 @@ private:
     asio::awaitable<net::Response> admin_config(net::ServerRequest request);
     asio::awaitable<net::Response> wechat_mp(net::ServerRequest request);
     asio::awaitable<net::Response> admin_notify(net::ServerRequest request);
+    boost::system::result<void, Error> start_dialogs();
     boost::system::result<void, Error> start_channels();
     ChannelSender* sender_for(const InboundMessage& message);
     asio::awaitable<void> serve();
@@ -93,6 +97,8 @@ private:
     std::optional<ssl::context> tls_;
     std::unique_ptr<net::BeastHttpClient> http_client_;
     Acknowledger acknowledger_;
+    std::optional<dialogs::Dialogs> dialogs_;
+    std::unique_ptr<DialogResponder> dialog_responder_;
     std::unique_ptr<Conversations> conversations_;
     std::unique_ptr<Inbox> inbox_;
     std::vector<std::unique_ptr<adapters::wechat_mp::MpApi>> mp_apis_;

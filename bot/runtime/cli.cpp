@@ -30,6 +30,8 @@ boost::system::result<CliCommand, CliError> parse_command_line(std::span<const s
         command.kind = CliCommand::Kind::check_config;
     } else if (first == "understand") {
         command.kind = CliCommand::Kind::understand;
+    } else if (first == "chat") {
+        command.kind = CliCommand::Kind::chat;
     } else if (!first.empty() && first.front() == '-') {
         return CliError{"unknown option '" + std::string(first) + "'"};
     } else {
@@ -68,6 +70,7 @@ std::string usage() {
            "  anju check-config [--config FILE]  validate a config file and list every problem\n"
            "  anju understand [--config FILE]    read messages (one per line) on stdin, print how each is\n"
            "                                     understood, one JSON object per line\n"
+           "  anju chat [--config FILE]          talk to the dialog on the terminal as a resident would\n"
            "  anju --version                     print the version\n"
            "  anju --help                        print this help\n"
            "\n"

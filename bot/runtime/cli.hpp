@@ -15,7 +15,7 @@ struct source_location;
 namespace anju::runtime {
 
 struct CliCommand {
-    enum class Kind { serve, check_config, understand, version, help };
+    enum class Kind { serve, check_config, understand, chat, version, help };
     Kind kind = Kind::help;
     std::string config_path = "config/anju.json";
 };

@@ -66,9 +66,10 @@ public:
     // turns from post() on matters: a turn handed straight to the waiting run() loop is neither in
     // the mailbox nor marked busy until the loop resumes on its strand.
     bool idle(std::chrono::steady_clock::time_point now) const {
-        return pending_.load() == 0 && now - std::chrono::steady_clock::time_point(
-                                                 std::chrono::steady_clock::duration(last_active_.load())) >=
-                                           owner_.options_.idle_timeout;
+        return pending_.load() == 0 && !has_wake_.load() &&
+               now - std::chrono::steady_clock::time_point(
+                         std::chrono::steady_clock::duration(last_active_.load())) >=
+                   owner_.options_.idle_timeout;
     }
 
     const asio::any_io_executor& strand() const { return strand_; }
@@ -77,9 +78,32 @@ public:
     // conversation retired by sweep() lives until its loop ends.
     static asio::awaitable<void> run(std::shared_ptr<Conversation> self) {
         for (;;) {
-            auto [ec, turn] = co_await self->mailbox_.async_receive(asio::as_tuple(asio::use_awaitable));
-            if (ec) {
-                break;
+            std::shared_ptr<Turn> turn;
+            if (self->wake_at_) {
+                // Waiting for the resident, but also for the responder's wake-up (a dialog expires).
+                const auto when = *self->wake_at_;
+                auto woke = co_await (self->mailbox_.async_receive(asio::as_tuple(asio::use_awaitable)) ||
+                                      self->owner_.deps_.clock.sleep_until(when));
+                if (woke.index() == 1) {
+                    self->wake_at_.reset();
+                    self->has_wake_ = false;
+                    if (!self->stopping_.load()) {
+                        co_await self->wake();
+                    }
+                    continue;
+                }
+                auto [ec, received] = std::get<0>(woke);
+                if (ec) {
+                    break;
+                }
+                turn = std::move(received);
+            } else {
+                auto [ec, received] =
+                    co_await self->mailbox_.async_receive(asio::as_tuple(asio::use_awaitable));
+                if (ec) {
+                    break;
+                }
+                turn = std::move(received);
             }
             if (self->stopping_.load()) {
                 // Shutting down: leave it pending in the journal; it runs again after a restart.
@@ -128,18 +152,24 @@ private:
         const auto& message = turn->message();
         bool ok = false;
         try {
-            Reply reply = co_await deps.responder.respond(message);
-            auto reply_json = to_json(reply);
+            last_message_ = message;
+            Response response = co_await deps.responder.respond(message);
+            auto reply_json = to_json(response.reply);
             auto key = message.dedupe_key;
             const auto answered_at = millis(deps.clock.now());
-            auto record = [key = std::move(key), reply_json = std::move(reply_json),
-                           answered_at](SQLite::Database& db) {
+            // The responder's changes and the journal's reply commit together.
+            auto record = [key = std::move(key), reply_json = std::move(reply_json), answered_at,
+                           persist = std::move(response.persist)](SQLite::Database& db) {
+                if (persist) {
+                    persist(db);
+                }
                 store::record_reply(db, key, reply_json, answered_at);
             };
             co_await deps.store.write(std::move(record));
             owner_.turns_.inc();
+            set_wake(response.wake_at);
             if (auto* sender = deps.sender_for(message)) {
-                co_await sender->deliver(turn, std::move(reply));
+                co_await sender->deliver(turn, std::move(response.reply));
             } else {
                 turn->decline_passive();
             }
@@ -150,6 +180,7 @@ private:
                                      << kv("error", e.what());
         }
         if (!ok) {
+            deps.responder.forget(key_);
             turn->decline_passive();
         }
         if (deps.on_finished) {
@@ -159,6 +190,34 @@ private:
 
     void touch() { last_active_ = std::chrono::steady_clock::now().time_since_epoch().count(); }
 
+    void set_wake(std::optional<Clock::time_point> at) {
+        wake_at_ = at;
+        has_wake_ = at.has_value();
+    }
+
+    // The responder's wake-up came first: its reply goes out asynchronously, as to the last
+    // message's sender.
+    asio::awaitable<void> wake() {
+        auto& deps = owner_.deps_;
+        try {
+            Response response = co_await deps.responder.wake(key_);
+            if (response.persist) {
+                co_await deps.store.write(std::move(response.persist));
+            }
+            set_wake(response.wake_at);
+            if (!response.reply.empty() && last_message_) {
+                if (auto* sender = deps.sender_for(*last_message_)) {
+                    auto turn = std::make_shared<Turn>(*last_message_, /*awaited=*/false);
+                    co_await sender->deliver(turn, std::move(response.reply));
+                }
+            }
+        } catch (const std::exception& e) {
+            owner_.failed_.inc();
+            deps.responder.forget(key_);
+            ANJU_LOG_ERROR(conv_log) << "wake-up failed" << kv("conversation", key_) << kv("error", e.what());
+        }
+    }
+
     asio::any_io_executor strand_;
     std::string key_;
     Conversations& owner_;
@@ -167,6 +226,9 @@ private:
     std::atomic<std::size_t> waiting_{0};  // helpers waiting for room in the mailbox
     std::atomic<bool> stopping_{false};
     std::atomic<std::chrono::steady_clock::rep> last_active_{0};
+    std::optional<Clock::time_point> wake_at_;    // strand only
+    std::atomic<bool> has_wake_{false};           // mirrors wake_at_ for sweep()
+    std::optional<InboundMessage> last_message_;  // strand only: who to answer after a wake-up
 };
 
 Conversations::Conversations(asio::any_io_executor ex, ConversationDeps deps, ConversationOptions options,

@@ -75,8 +75,12 @@ Reply acknowledgement(const InboundMessage& m) {
     return reply;
 }
 
-asio::awaitable<Reply> Acknowledger::respond(const InboundMessage& message) {
-    co_return acknowledgement(message);
+asio::awaitable<Response> Responder::wake(const std::string& /*conversation_key*/) { co_return Response{}; }
+
+asio::awaitable<Response> Acknowledger::respond(const InboundMessage& message) {
+    Response response;
+    response.reply = acknowledgement(message);
+    co_return response;
 }
 
 }  // namespace anju::runtime

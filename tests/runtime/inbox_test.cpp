@@ -61,7 +61,7 @@ class ScriptedResponder final : public Responder {
 public:
     explicit ScriptedResponder(const asio::any_io_executor& ex) : gate_(ex, 10'000) {}
 
-    asio::awaitable<Reply> respond(const InboundMessage& m) override {
+    asio::awaitable<Response> respond(const InboundMessage& m) override {
         const auto conversation = m.conversation_key();
         store::Store* journal = nullptr;
         bool gated = false;
@@ -109,7 +109,9 @@ public:
         if (!m.text.starts_with("silent")) {
             reply.texts.push_back("re: " + m.text);
         }
-        co_return reply;
+        Response response;
+        response.reply = std::move(reply);
+        co_return response;
     }
 
     // Every call from now on waits for release().

@@ -35,7 +35,7 @@ constexpr std::string_view kOriginalId = "gh_7f083739789a";
 // never answers (a turn still running at shutdown).
 class TestResponder final : public runtime::Responder {
 public:
-    asio::awaitable<Reply> respond(const InboundMessage& message) override {
+    asio::awaitable<runtime::Response> respond(const InboundMessage& message) override {
         calls_.fetch_add(1);
         last_text_ = message.text;
         if (block_) {
@@ -47,7 +47,9 @@ public:
             asio::steady_timer timer(co_await asio::this_coro::executor, delay_);
             co_await timer.async_wait(asio::use_awaitable);
         }
-        co_return runtime::acknowledgement(message);
+        runtime::Response response;
+        response.reply = runtime::acknowledgement(message);
+        co_return response;
     }
     void set_delay(std::chrono::milliseconds d) { delay_ = d; }
     void set_block(bool b) { block_ = b; }

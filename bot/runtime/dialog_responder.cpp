@@ -1,0 +1,186 @@
+#include "bot/runtime/dialog_responder.hpp"
+
+#include "bot/core/log.hpp"
+#include "dialogs/state_json.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace anju::runtime {
+namespace {
+
+const log::Logger dialog_log{"dialog"};
+
+std::int64_t millis(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+dialogs::Event event_of(const InboundMessage& message) {
+    dialogs::Event event;
+    event.kind = dialogs::Event::Kind::message;
+    event.message_kind = message.kind;
+    event.text = message.text;
+    event.attachments = message.attachments;
+    event.location = message.location;
+    if (message.kind == MessageKind::location && message.location && event.text.empty()) {
+        event.text = message.location->label;
+    }
+    event.resident = message.conversation_key();
+    return event;
+}
+
+std::string draft_ref(const std::string& conversation, std::uint32_t number) {
+    return conversation + "#" + std::to_string(number);
+}
+
+}  // namespace
+
+store::DraftRecord draft_record(const dialogs::ComplaintDraft& draft, const std::string& conversation,
+                                std::uint32_t number, const std::string& source_message,
+                                Clock::time_point at) {
+    store::DraftRecord r;
+    r.ref = draft_ref(conversation, number);
+    r.resident = draft.resident.empty() ? conversation : draft.resident;
+    r.building = draft.room.building;
+    r.unit = draft.room.unit;
+    r.room = draft.room.room;
+    r.nature = std::string(dialogs::to_string(draft.nature));
+    r.category = draft.category;
+    r.urgency = std::string(dialogs::to_string(draft.urgency));
+    r.slots_json = dialogs::slots_json(draft.slots);
+    r.description = draft.description;
+    r.expectation = draft.expectation;
+    r.evidence_json = dialogs::strings_json(draft.evidence);
+    r.attachments_json = dialogs::attachments_json(draft.attachments);
+    r.confirmed = draft.confirmed;
+    r.needs_call = draft.needs_call;
+    r.handover_reason = draft.handover_reason;
+    r.source_message = source_message;
+    r.created_at_ms = millis(at);
+    return r;
+}
+
+DialogResponder::DialogResponder(const dialogs::Dialogs& dialogs, store::Store& store, Clock& clock,
+                                 DialogResponderOptions options)
+    : dialogs_(dialogs), store_(store), clock_(clock), options_(options) {}
+
+asio::awaitable<Response> DialogResponder::respond(const InboundMessage& message) {
+    const auto conversation = message.conversation_key();
+    auto state = co_await load(conversation);
+    const auto event = event_of(message);
+    auto turn = dialogs_.step(state, event, clock_.now());
+    co_return answer(conversation, std::move(turn), message.dedupe_key);
+}
+
+asio::awaitable<Response> DialogResponder::wake(const std::string& conversation_key) {
+    auto state = co_await load(conversation_key);
+    dialogs::Event event;
+    event.kind = dialogs::Event::Kind::expire;
+    event.resident = conversation_key;
+    auto turn = dialogs_.step(state, event, clock_.now());
+    co_return answer(conversation_key, std::move(turn), std::string());
+}
+
+void DialogResponder::forget(const std::string& conversation_key) {
+    std::lock_guard lock(mutex_);
+    cache_.erase(conversation_key);
+}
+
+asio::awaitable<dialogs::DialogState> DialogResponder::load(const std::string& conversation) {
+    {
+        std::lock_guard lock(mutex_);
+        if (const auto it = cache_.find(conversation); it != cache_.end()) {
+            it->second.used = ++uses_;
+            co_return it->second.state;
+        }
+    }
+    auto read = [conversation](SQLite::Database& db) { return store::load_dialog_state(db, conversation); };
+    const auto text = co_await store_.run(std::move(read));
+    dialogs::DialogState state;
+    if (text) {
+        if (auto parsed = dialogs::state_from_json(*text)) {
+            state = std::move(*parsed);
+        } else {
+            // Not worth failing the resident's turn over: they start afresh (and are asked their room).
+            ANJU_LOG_WARN(dialog_log)
+                << "stored dialog state unreadable; starting afresh" << kv("conversation", conversation);
+        }
+    }
+    co_return state;
+}
+
+Response DialogResponder::answer(const std::string& conversation, dialogs::DialogTurn turn,
+                                 std::string source_message) {
+    const auto now = clock_.now();
+    std::vector<store::DraftRecord> drafts;
+    struct Followup {
+        std::string ref;
+        std::string text;
+        std::string attachments;
+    };
+    std::vector<Followup> followups;
+    for (const auto& action : turn.actions) {
+        switch (action.kind) {
+            case dialogs::Action::Kind::submit:
+            case dialogs::Action::Kind::handover:
+                drafts.push_back(
+                    draft_record(action.draft, conversation, action.number, source_message, now));
+                ANJU_LOG_INFO(dialog_log)
+                    << (action.kind == dialogs::Action::Kind::submit ? "complaint filed"
+                                                                     : "complaint handed over")
+                    << kv("ref", drafts.back().ref) << kv("category", action.draft.category)
+                    << kv("urgency", dialogs::to_string(action.draft.urgency));
+                break;
+            case dialogs::Action::Kind::attach:
+                followups.push_back({draft_ref(conversation, action.number), action.text,
+                                     dialogs::attachments_json(action.attachments)});
+                break;
+            case dialogs::Action::Kind::progress:
+                break;  // answered from the dialog's own record; the ticket layer will add status
+        }
+    }
+    remember(conversation, turn.state);
+
+    Response response;
+    if (!turn.reply.empty()) {
+        response.reply.texts.push_back(std::move(turn.reply));
+    }
+    response.wake_at = turn.expire_at;
+    response.persist = [conversation, state = dialogs::to_json(turn.state), at = millis(now),
+                        drafts = std::move(drafts), followups = std::move(followups)](SQLite::Database& db) {
+        store::save_dialog_state(db, conversation, state, at);
+        for (const auto& d : drafts) {
+            store::insert_draft(db, d);
+        }
+        for (const auto& f : followups) {
+            store::insert_followup(db, f.ref, f.text, f.attachments, at);
+        }
+    };
+    return response;
+}
+
+void DialogResponder::remember(const std::string& conversation, const dialogs::DialogState& state) {
+    std::lock_guard lock(mutex_);
+    auto& entry = cache_[conversation];
+    entry.state = state;
+    entry.used = ++uses_;
+    if (cache_.size() <= options_.cache_size) {
+        return;
+    }
+    if (cache_.size() < 8) {
+        cache_.clear();  // a cache this small is no cache
+        return;
+    }
+    // Evict the least recently used eighth in one pass, so eviction stays rare.
+    std::vector<std::uint64_t> uses;
+    uses.reserve(cache_.size());
+    for (const auto& [key, cached] : cache_) {
+        uses.push_back(cached.used);
+    }
+    const auto cut = uses.begin() + static_cast<std::ptrdiff_t>(uses.size() / 8);
+    std::nth_element(uses.begin(), cut, uses.end());
+    const auto threshold = *cut;
+    std::erase_if(cache_, [threshold](const auto& item) { return item.second.used < threshold; });
+}
+
+}  // namespace anju::runtime
