@@ -28,12 +28,6 @@ bool is_ip_address(const std::string& text) {
     return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
 }
 
-bool is_identifier(std::string_view text) {
-    return !text.empty() && text.size() <= 32 && std::all_of(text.begin(), text.end(), [](char ch) {
-        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
-    });
-}
-
 bool is_alnum(std::string_view text) {
     return std::all_of(text.begin(), text.end(),
                        [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) != 0; });
@@ -121,6 +115,59 @@ void read_wechat_mp(Reader& channels, std::vector<WeChatMpConfig>& accounts) {
     std::erase_if(accounts, [](const WeChatMpConfig& a) { return a.id.empty(); });
 }
 
+void read_wecom(Reader& channels, std::vector<WeComConfig>& accounts) {
+    channels.array("wecom", [&accounts](Reader& r, std::size_t /*index*/) {
+        WeComConfig a;
+        r.require("id");
+        r.string("id", a.id);
+        if (r.has("id") && !is_identifier(a.id)) {
+            r.problem("id", "must be 1-32 characters of a-z, 0-9, '_' or '-' (got " + in_quotes(a.id) + ")");
+        }
+        for (const auto& other : accounts) {
+            if (!a.id.empty() && other.id == a.id) {
+                r.problem("id", "is used by another account (" + in_quotes(a.id) + ")");
+            }
+        }
+        r.set_env_path("channels.wecom." + a.id);
+        r.choice<WeComConfig::Kind>("kind", a.kind,
+                                    {{"app", WeComConfig::Kind::app}, {"aibot", WeComConfig::Kind::aibot}});
+        r.string("corp_id", a.corp_id);
+        r.integer<std::int64_t>("agent_id", a.agent_id, 0, std::numeric_limits<std::int32_t>::max());
+        if (a.kind == WeComConfig::Kind::app && r.has("id")) {
+            if (a.corp_id.empty()) {
+                r.problem("corp_id", "is required for an app callback (the CorpID)");
+            }
+            if (a.agent_id == 0) {
+                r.problem("agent_id", "is required for an app callback (the app's AgentId)");
+            }
+        }
+        r.secret("corp_secret", a.corp_secret);
+        r.secret("token", a.token);
+        if (a.token.empty()) {
+            r.problem("token", "is required (the callback Token)");
+        } else if (a.token.reveal().size() > 32 || !is_alnum(a.token.reveal())) {
+            r.problem("token", "must be at most 32 letters and digits");
+        }
+        r.secret("encoding_aes_key", a.encoding_aes_key);
+        if (a.encoding_aes_key.reveal().size() != 43 || !is_alnum(a.encoding_aes_key.reveal())) {
+            r.problem("encoding_aes_key", "must be 43 letters and digits (the callback EncodingAESKey)");
+        }
+        r.string("api_base", a.api_base);
+        if (!is_api_base(a.api_base)) {
+            r.problem("api_base",
+                      "must be an https:// URL, or http:// to 127.0.0.1, localhost or [::1] (got " +
+                          in_quotes(a.api_base) + ")");
+        }
+        while (a.api_base.ends_with('/')) {
+            a.api_base.pop_back();
+        }
+        r.duration("replay_window", a.replay_window, 10s, 24h);
+        r.done();
+        accounts.push_back(std::move(a));
+    });
+    std::erase_if(accounts, [](const WeComConfig& a) { return a.id.empty(); });
+}
+
 void read_config(Reader& root, Config& c) {
     {
         auto r = root.object("service");
@@ -183,8 +230,10 @@ void read_config(Reader& root, Config& c) {
     {
         auto channels = root.object("channels");
         read_wechat_mp(channels, c.channels.wechat_mp);
+        read_wecom(channels, c.channels.wecom);
         channels.done();
     }
+    read_tickets(root, c.tickets, c.channels);
     {
         auto r = root.object("admin");
         r.secret("token", c.admin.token);

@@ -5,6 +5,7 @@
 
 #include "bot/core/log.hpp"
 #include "bot/core/secret.hpp"
+#include "bot/core/units.hpp"
 
 #include <boost/system/result.hpp>
 
@@ -87,8 +88,95 @@ struct WeChatMpConfig {
     std::vector<std::pair<std::string, WeChatTemplateConfig>> templates;  // by name ("progress", "survey")
 };
 
+// One WeCom (企业微信) receiving endpoint, at /wecom/{id}: a self-built app's callback ("app",
+// XML, receive id = corp id) or a 智能机器人 in API mode ("aibot", JSON, receive id ""). Staff talk
+// to the bot through it; the app's credentials also post to work groups (appchat) and to people.
+struct WeComConfig {
+    enum class Kind { app, aibot };
+
+    std::string id;  // [a-z0-9_-]+
+    Kind kind = Kind::app;
+    std::string corp_id;        // the CorpID (ww…); required for "app"
+    std::int64_t agent_id = 0;  // the app's AgentId; required for "app"
+    Secret corp_secret;         // the app's Secret, for the active APIs (appchat, message/send)
+    Secret token;               // the callback Token
+    Secret encoding_aes_key;    // the callback EncodingAESKey (43 characters)
+    std::string api_base = "https://qyapi.weixin.qq.com";  // http:// only for loopback fakes
+    std::chrono::milliseconds replay_window = 5min;
+};
+
 struct ChannelsConfig {
     std::vector<WeChatMpConfig> wechat_mp;
+    std::vector<WeComConfig> wecom;
+};
+
+// ---- tickets (issue 5): communities, staff, routing, deadlines ----
+
+// A member of staff: who they are in WeCom and what they may do.
+struct StaffConfig {
+    std::string userid;                  // WeCom userid
+    std::string name;                    // "张工", shown to residents and colleagues
+    std::vector<std::string> roles;      // cs, engineering, order, butler, supervisor, quality, pm
+    std::vector<std::string> buildings;  // a butler's / supervisor's buildings ("3", "12"); empty: all
+    std::string phone;                   // told to residents on claim when set
+    bool on_duty = false;                // @-mentioned on emergencies of their department
+};
+
+// Where a department's tickets are posted: an app group chat (appchat, needs the app's secret) or
+// a group robot webhook (send only).
+struct WorkGroupConfig {
+    std::string department;  // cs, engineering, order, butler, pm, quality, all
+    std::string wecom;       // the channels.wecom id whose app sends (appchat)
+    std::string chatid;      // appchat chatid
+    Secret robot_key;        // or a group robot's webhook key
+};
+
+struct ElevatorAsset {
+    std::string building;
+    std::string unit;
+    std::string number;  // "2" for 2号梯
+    std::string brand;
+    std::string model;
+    std::string last_maintenance;  // YYYY-MM-DD
+};
+
+// Working days: Monday to Friday, minus holidays, plus adjusted working weekend days (调休).
+struct CalendarConfig {
+    std::vector<std::string> holidays;  // YYYY-MM-DD
+    std::vector<std::string> workdays;  // YYYY-MM-DD weekend days that are working days
+};
+
+// One community (小区/项目) of the property company.
+struct CommunityConfig {
+    std::string id;
+    std::string name;
+    std::vector<std::string> buildings;  // building numbers of this community; empty: any (one community)
+    std::vector<StaffConfig> staff;
+    std::vector<WorkGroupConfig> groups;
+    std::vector<ElevatorAsset> elevators;
+    CalendarConfig calendar;
+};
+
+struct TicketsConfig {
+    bool enabled = false;  // the config has a "tickets" section
+    // nature → department, and category → department where it differs from its nature's.
+    std::vector<std::pair<std::string, std::string>> route_nature = {
+        {"service", "butler"}, {"facility", "engineering"}, {"fee", "cs"}, {"order", "order"}};
+    std::vector<std::pair<std::string, std::string>> route_category;
+    int utc_offset_minutes = 8 * 60;  // the communities' local time (Asia/Shanghai)
+    // Deadlines (DOMAIN.md): on site for emergencies, a plan for the rest.
+    std::chrono::milliseconds emergency_on_site = 15min;
+    std::chrono::milliseconds order_immediate_on_site = 5min;
+    Duration normal_plan{0ms, 2};
+    Duration engineering_plan{24h, 0};
+    Duration difficult_plan{0ms, 5};
+    Duration start_within{0ms, 1};                    // the department starts within this
+    std::chrono::milliseconds transfer_contact = 1h;  // a new handler contacts the resident within this
+    std::chrono::milliseconds confirm_timeout =
+        72h;                   // no answer to "已解决吗？" → closed as confirmed (auto)
+    int group_threshold = 20;  // households → a group complaint (群体性投诉)
+    std::chrono::milliseconds group_window = 24h;
+    std::vector<CommunityConfig> communities;
 };
 
 // The dialog engine's configuration (issue 4): lexicons for understanding, one clarification flow
@@ -186,6 +274,7 @@ struct Config {
     AdminConfig admin;
     ChannelsConfig channels;
     DialogsConfig dialogs;
+    TicketsConfig tickets;
 };
 
 // One thing wrong with a config: where and what.

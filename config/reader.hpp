@@ -356,6 +356,26 @@ public:
         out_[std::string(key)] = format_duration({value, 0});
     }
 
+    // A span that may be fixed ("24h") or in working days ("2wd").
+    void span(std::string_view key, Duration& value, std::chrono::milliseconds max_fixed,
+              int max_working_days) {
+        if (const json* v = take(key)) {
+            const auto d = v->is_string() ? parse_duration(v->get_ref<const std::string&>()) : std::nullopt;
+            if (!d) {
+                problem(key, "must be a duration such as \"30m\", \"24h\" or \"2wd\" (2 working days) (got " +
+                                 v->dump() + ")");
+            } else if (d->is_working_days()
+                           ? d->working_days > max_working_days
+                           : (d->fixed <= std::chrono::milliseconds::zero() || d->fixed > max_fixed)) {
+                problem(key, "must be positive and at most " + format_duration({max_fixed, 0}) + " or " +
+                                 std::to_string(max_working_days) + "wd (got " + v->get<std::string>() + ")");
+            } else {
+                value = *d;
+            }
+        }
+        out_[std::string(key)] = format_duration(value);
+    }
+
     void size(std::string_view key, std::size_t& value, std::size_t min, std::size_t max) {
         if (const json* v = take(key)) {
             std::optional<std::uint64_t> bytes;
@@ -456,5 +476,15 @@ private:
 // Parses a JSON document with duplicate-key detection. On a syntax error (or a document that is not
 // an object) records the problem in `ctx` and returns nullopt. Never throws for bad input.
 std::optional<json> parse_document(std::string_view text, Context& ctx);
+
+// [a-z0-9_-]{1,32}: ids that appear in URLs and records.
+inline bool is_identifier(std::string_view text) {
+    return !text.empty() && text.size() <= 32 && std::all_of(text.begin(), text.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+    });
+}
+
+// Reads the "tickets" section (tickets_config.cpp); `channels` is read already, to check references.
+void read_tickets(Reader& root, TicketsConfig& tickets, const ChannelsConfig& channels);
 
 }  // namespace anju::config::detail

@@ -73,6 +73,83 @@ CREATE TABLE complaint_followups (
 );
 CREATE INDEX complaint_followups_ref ON complaint_followups (draft_ref, id);
 )sql"},
+    {4, "tickets and the outbox",
+     R"sql(
+CREATE TABLE tickets (
+    id              INTEGER PRIMARY KEY,
+    code            TEXT UNIQUE,               -- public code (工单号), set right after the insert
+    source          TEXT UNIQUE,               -- what it was filed from (a draft ref, an API key); NULL: nothing
+    community       TEXT NOT NULL,
+    resident        TEXT NOT NULL DEFAULT '',  -- conversation key; '' for a walk-in without an account
+    resident_name   TEXT NOT NULL DEFAULT '',
+    resident_phone  TEXT NOT NULL DEFAULT '',
+    building        TEXT NOT NULL DEFAULT '',
+    unit            TEXT NOT NULL DEFAULT '',
+    room            TEXT NOT NULL DEFAULT '',
+    channel         TEXT NOT NULL,
+    nature          TEXT NOT NULL,
+    category        TEXT NOT NULL,
+    urgency         TEXT NOT NULL,
+    slots           TEXT NOT NULL,             -- JSON object
+    description     TEXT NOT NULL,
+    expectation     TEXT NOT NULL,
+    evidence        TEXT NOT NULL,             -- JSON array
+    attachments     TEXT NOT NULL,             -- JSON array
+    department      TEXT NOT NULL,
+    first_responder TEXT NOT NULL DEFAULT '',
+    assignee        TEXT NOT NULL DEFAULT '',
+    assignee_name   TEXT NOT NULL DEFAULT '',
+    butler          TEXT NOT NULL DEFAULT '',
+    status          TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,          -- unix milliseconds, like every time below
+    updated_at      INTEGER NOT NULL,
+    claim_due       INTEGER,
+    on_site_due     INTEGER,
+    plan_due        INTEGER,
+    confirm_due     INTEGER,
+    escalation      INTEGER NOT NULL DEFAULT 0,
+    satisfaction    TEXT NOT NULL DEFAULT 'none',
+    score           INTEGER NOT NULL DEFAULT 0,
+    key_review      INTEGER NOT NULL DEFAULT 0,
+    auto_closed     INTEGER NOT NULL DEFAULT 0,
+    parent_id       INTEGER NOT NULL DEFAULT 0,  -- a household's ticket inside a group complaint
+    is_group        INTEGER NOT NULL DEFAULT 0,
+    households      INTEGER NOT NULL DEFAULT 1,
+    last_progress   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX tickets_room ON tickets (community, building, unit, room, category, status);
+CREATE INDEX tickets_place ON tickets (community, category, building, created_at);
+CREATE INDEX tickets_resident ON tickets (resident, status);
+CREATE INDEX tickets_status ON tickets (status, department);
+CREATE INDEX tickets_assignee ON tickets (assignee, status);
+CREATE INDEX tickets_parent ON tickets (parent_id) WHERE parent_id != 0;
+CREATE TABLE ticket_events (
+    id         INTEGER PRIMARY KEY,
+    ticket_id  INTEGER NOT NULL REFERENCES tickets (id),
+    at         INTEGER NOT NULL,
+    actor      TEXT NOT NULL,   -- staff:<userid>, resident:<conversation>, system
+    actor_name TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    data       TEXT NOT NULL    -- JSON details, '' when none
+);
+CREATE INDEX ticket_events_ticket ON ticket_events (ticket_id, id);
+CREATE TABLE outbox (
+    id         INTEGER PRIMARY KEY,
+    key        TEXT NOT NULL UNIQUE,       -- what the message is, so a re-run turn never sends it twice
+    channel    TEXT NOT NULL,              -- wechat_mp | wecom_app | wecom_chat | wecom_robot | wecom_aibot
+    account    TEXT NOT NULL,              -- the config id that sends it
+    target     TEXT NOT NULL,              -- openid, userids, chatid, robot ref or response URL
+    payload    TEXT NOT NULL,              -- JSON: text / markdown / mentions / template + vars
+    state      TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_at    INTEGER NOT NULL,           -- not before this (unix milliseconds)
+    last_error TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    sent_at    INTEGER
+);
+CREATE INDEX outbox_pending ON outbox (next_at, id) WHERE state = 'pending';
+)sql"},
 };
 
 }  // namespace

@@ -56,6 +56,8 @@ struct InboundMessage {
     std::vector<Attachment> attachments;
     std::optional<GeoPoint> location;
     std::string event_key;           // menu key, QR scene, …
+    std::string chat;                // the group it was said in (WeCom chatid), empty for one-to-one
+    std::string reply_url;           // a one-shot URL that answers it (WeCom 智能机器人 response_url)
     std::string platform_msg_id;     // MsgId when the platform gives one
     std::string dedupe_key;          // identical for every re-delivery of the same message
     std::int64_t platform_time = 0;  // the platform's CreateTime (seconds)

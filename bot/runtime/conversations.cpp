@@ -154,22 +154,25 @@ private:
         try {
             last_message_ = message;
             Response response = co_await deps.responder.respond(message);
-            auto reply_json = to_json(response.reply);
             auto key = message.dedupe_key;
             const auto answered_at = millis(deps.clock.now());
-            // The responder's changes and the journal's reply commit together.
-            auto record = [key = std::move(key), reply_json = std::move(reply_json), answered_at,
+            // The responder's changes and the journal's reply commit together; the reply may be
+            // finished by the responder's changes, so it travels through the job and back.
+            auto reply = std::make_shared<Reply>(std::move(response.reply));
+            auto record = [key = std::move(key), reply, answered_at,
                            persist = std::move(response.persist)](SQLite::Database& db) {
+                Reply finished = *reply;
                 if (persist) {
-                    persist(db);
+                    persist(db, finished);
                 }
-                store::record_reply(db, key, reply_json, answered_at);
+                store::record_reply(db, key, to_json(finished), answered_at);
+                *reply = std::move(finished);
             };
             co_await deps.store.write(std::move(record));
             owner_.turns_.inc();
             set_wake(response.wake_at);
             if (auto* sender = deps.sender_for(message)) {
-                co_await sender->deliver(turn, std::move(response.reply));
+                co_await sender->deliver(turn, std::move(*reply));
             } else {
                 turn->decline_passive();
             }
@@ -201,14 +204,20 @@ private:
         auto& deps = owner_.deps_;
         try {
             Response response = co_await deps.responder.wake(key_);
+            auto reply = std::make_shared<Reply>(std::move(response.reply));
             if (response.persist) {
-                co_await deps.store.write(std::move(response.persist));
+                auto job = [reply, persist = std::move(response.persist)](SQLite::Database& db) {
+                    Reply finished = *reply;
+                    persist(db, finished);
+                    *reply = std::move(finished);
+                };
+                co_await deps.store.write(std::move(job));
             }
             set_wake(response.wake_at);
-            if (!response.reply.empty() && last_message_) {
+            if (!reply->empty() && last_message_) {
                 if (auto* sender = deps.sender_for(*last_message_)) {
                     auto turn = std::make_shared<Turn>(*last_message_, /*awaited=*/false);
-                    co_await sender->deliver(turn, std::move(response.reply));
+                    co_await sender->deliver(turn, std::move(*reply));
                 }
             }
         } catch (const std::exception& e) {

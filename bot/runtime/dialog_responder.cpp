@@ -147,7 +147,8 @@ Response DialogResponder::answer(const std::string& conversation, dialogs::Dialo
     }
     response.wake_at = turn.expire_at;
     response.persist = [conversation, state = dialogs::to_json(turn.state), at = millis(now),
-                        drafts = std::move(drafts), followups = std::move(followups)](SQLite::Database& db) {
+                        drafts = std::move(drafts),
+                        followups = std::move(followups)](SQLite::Database& db, Reply&) {
         store::save_dialog_state(db, conversation, state, at);
         for (const auto& d : drafts) {
             store::insert_draft(db, d);

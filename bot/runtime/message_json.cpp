@@ -36,6 +36,8 @@ std::string to_json(const InboundMessage& m) {
               {"kind", to_string(m.kind)},
               {"text", m.text},
               {"event_key", m.event_key},
+              {"chat", m.chat},
+              {"reply_url", m.reply_url},
               {"platform_msg_id", m.platform_msg_id},
               {"dedupe_key", m.dedupe_key},
               {"platform_time", m.platform_time},
@@ -73,6 +75,8 @@ std::optional<InboundMessage> inbound_from_json(std::string_view text) {
     m.kind = *kind;
     m.text = string_or(j, "text");
     m.event_key = string_or(j, "event_key");
+    m.chat = string_or(j, "chat");
+    m.reply_url = string_or(j, "reply_url");
     m.platform_msg_id = string_or(j, "platform_msg_id");
     m.dedupe_key = string_or(j, "dedupe_key");
     m.platform_time = int_or(j, "platform_time");

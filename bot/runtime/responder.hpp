@@ -19,8 +19,10 @@ namespace anju::runtime {
 struct Response {
     Reply reply;  // what to say (empty: nothing)
     // Changes to store with the turn, in the same transaction as the journal's reply (session
-    // state, complaints filed, …). May be empty.
-    std::function<void(SQLite::Database&)> persist;
+    // state, complaints and tickets filed, staff commands applied, messages queued). It runs on the
+    // store thread and may finish `reply` from what it finds there (a new ticket's code, whether a
+    // claim won); the journal records and the resident receives the reply as it leaves. May be empty.
+    std::function<void(SQLite::Database&, Reply&)> persist;
     // When the conversation should wake the responder even if the resident says nothing more.
     std::optional<Clock::time_point> wake_at;
 };

@@ -121,8 +121,13 @@ TEST(ConfigTest, EffectiveShowsEveryDefaultInItsConfigForm) {
         "http_client": {"timeout": "10s", "max_response_size": 8388608, "ca_file": ""},
         "log": {"level": "info"},
         "admin": {"token": "<empty> (from file)"},
-        "channels": {"wechat_mp": []},
-        "dialogs": {"dir": "dialogs", "expire_after": "30m", "max_attempts": 2}
+        "channels": {"wechat_mp": [], "wecom": []},
+        "dialogs": {"dir": "dialogs", "expire_after": "30m", "max_attempts": 2},
+        "tickets": {"routing": {"natures": {}, "categories": {}}, "utc_offset_minutes": 480,
+                    "emergency_on_site": "15m", "order_immediate_on_site": "5m", "normal_plan": "2wd",
+                    "engineering_plan": "1d", "difficult_plan": "5wd", "start_within": "1wd",
+                    "transfer_contact": "1h", "confirm_timeout": "3d", "group_threshold": 20,
+                    "group_window": "1d", "communities": []}
     })j");
     EXPECT_EQ(effective, expected) << loaded->effective;
 }
@@ -653,6 +658,13 @@ TEST(ConfigTest, ShippedExampleLoadsAndShowsTheDefaults) {
     ASSERT_EQ(effective["channels"]["wechat_mp"].size(), 1U);
     effective.erase("channels");
     expected.erase("channels");
+    // Likewise one example community, and the default routing written out.
+    ASSERT_EQ(effective["tickets"]["communities"].size(), 1U);
+    effective["tickets"]["communities"] = json::array();
+    EXPECT_EQ(
+        effective["tickets"]["routing"]["natures"],
+        json::parse(R"({"service": "butler", "facility": "engineering", "fee": "cs", "order": "order"})"));
+    effective["tickets"]["routing"]["natures"] = json::object();
     EXPECT_EQ(effective, expected);
     const auto& account = loaded->channels.wechat_mp.front();
     const WeChatMpConfig fresh;

@@ -1,0 +1,496 @@
+#include "store/ticket_store.hpp"
+
+#include "bot/tickets/code.hpp"
+#include "dialogs/state_json.hpp"
+
+#include <SQLiteCpp/Statement.h>
+#include <nlohmann/json.hpp>
+
+namespace anju::store {
+namespace {
+
+using json = nlohmann::json;
+using tickets::Ticket;
+
+std::int64_t ms(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+Clock::time_point at_ms(std::int64_t v) { return Clock::time_point{std::chrono::milliseconds{v}}; }
+
+constexpr const char* kColumns =
+    "id, code, community, resident, resident_name, resident_phone, building, unit, room, channel, nature, "
+    "category, urgency, slots, description, expectation, evidence, attachments, department, first_responder, "
+    "assignee, assignee_name, butler, status, created_at, updated_at, claim_due, on_site_due, plan_due, "
+    "confirm_due, escalation, satisfaction, score, key_review, auto_closed, parent_id, is_group, households, "
+    "last_progress";
+
+dialogs::SlotMap slots_from(const std::string& text) {
+    dialogs::SlotMap slots;
+    const auto j = json::parse(text, nullptr, false);
+    if (j.is_object()) {
+        for (const auto& [k, v] : j.items()) {
+            if (v.is_string()) {
+                slots.set(k, v.get<std::string>());
+            } else if (v.is_boolean()) {
+                slots.set(k, v.get<bool>() ? "true" : "false");
+            } else if (v.is_number()) {
+                slots.set(k, v.dump());
+            }
+        }
+    }
+    return slots;
+}
+
+std::vector<std::string> strings_from(const std::string& text) {
+    std::vector<std::string> out;
+    const auto j = json::parse(text, nullptr, false);
+    if (j.is_array()) {
+        for (const auto& v : j) {
+            if (v.is_string()) {
+                out.push_back(v.get<std::string>());
+            }
+        }
+    }
+    return out;
+}
+
+std::vector<Attachment> attachments_from(const std::string& text) {
+    std::vector<Attachment> out;
+    const auto j = json::parse(text, nullptr, false);
+    if (j.is_array()) {
+        for (const auto& a : j) {
+            if (a.is_object()) {
+                out.push_back({a.value("kind", ""), a.value("media_id", ""), a.value("url", ""),
+                               a.value("format", "")});
+            }
+        }
+    }
+    return out;
+}
+
+std::optional<Clock::time_point> optional_time(const SQLite::Column& c) {
+    if (c.isNull()) {
+        return std::nullopt;
+    }
+    return at_ms(c.getInt64());
+}
+
+void bind_time(SQLite::Statement& s, int index, const std::optional<Clock::time_point>& t) {
+    if (t) {
+        s.bind(index, ms(*t));
+    } else {
+        s.bind(index);
+    }
+}
+
+Ticket read_ticket(SQLite::Statement& row) {
+    Ticket t;
+    int c = 0;
+    t.id = row.getColumn(c++).getInt64();
+    t.code = row.getColumn(c++).getString();
+    t.community = row.getColumn(c++).getString();
+    t.resident = row.getColumn(c++).getString();
+    t.resident_name = row.getColumn(c++).getString();
+    t.resident_phone = row.getColumn(c++).getString();
+    t.room.building = row.getColumn(c++).getString();
+    t.room.unit = row.getColumn(c++).getString();
+    t.room.room = row.getColumn(c++).getString();
+    t.channel = row.getColumn(c++).getString();
+    t.nature = dialogs::parse_nature(row.getColumn(c++).getString()).value_or(dialogs::Nature::none);
+    t.category = row.getColumn(c++).getString();
+    t.urgency = dialogs::parse_urgency(row.getColumn(c++).getString()).value_or(dialogs::Urgency::normal);
+    t.slots = slots_from(row.getColumn(c++).getString());
+    t.description = row.getColumn(c++).getString();
+    t.expectation = row.getColumn(c++).getString();
+    t.evidence = strings_from(row.getColumn(c++).getString());
+    t.attachments = attachments_from(row.getColumn(c++).getString());
+    t.department = row.getColumn(c++).getString();
+    t.first_responder = row.getColumn(c++).getString();
+    t.assignee = row.getColumn(c++).getString();
+    t.assignee_name = row.getColumn(c++).getString();
+    t.butler = row.getColumn(c++).getString();
+    t.status = tickets::parse_status(row.getColumn(c++).getString()).value_or(tickets::Status::dispatched);
+    t.created_at = at_ms(row.getColumn(c++).getInt64());
+    t.updated_at = at_ms(row.getColumn(c++).getInt64());
+    t.claim_due = optional_time(row.getColumn(c++));
+    t.on_site_due = optional_time(row.getColumn(c++));
+    t.plan_due = optional_time(row.getColumn(c++));
+    t.confirm_due = optional_time(row.getColumn(c++));
+    t.escalation = row.getColumn(c++).getInt();
+    t.satisfaction =
+        tickets::parse_satisfaction(row.getColumn(c++).getString()).value_or(tickets::Satisfaction::none);
+    t.score = row.getColumn(c++).getInt();
+    t.key_review = row.getColumn(c++).getInt() != 0;
+    t.auto_closed = row.getColumn(c++).getInt() != 0;
+    t.parent_id = row.getColumn(c++).getInt64();
+    t.group = row.getColumn(c++).getInt() != 0;
+    t.households = row.getColumn(c++).getInt();
+    t.last_progress = row.getColumn(c++).getString();
+    return t;
+}
+
+std::optional<Ticket> one(SQLite::Statement& q) {
+    if (!q.executeStep()) {
+        return std::nullopt;
+    }
+    return read_ticket(q);
+}
+
+std::vector<Ticket> all(SQLite::Statement& q) {
+    std::vector<Ticket> out;
+    while (q.executeStep()) {
+        out.push_back(read_ticket(q));
+    }
+    return out;
+}
+
+std::int64_t append_event(SQLite::Database& db, std::int64_t ticket_id, const tickets::Event& e) {
+    SQLite::Statement insert(db,
+                             "INSERT INTO ticket_events (ticket_id, at, actor, actor_name, kind, text, data)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?)");
+    insert.bind(1, ticket_id);
+    insert.bind(2, ms(e.at));
+    insert.bind(3, e.actor);
+    insert.bind(4, e.actor_name);
+    insert.bind(5, e.kind);
+    insert.bind(6, e.text);
+    insert.bind(7, e.data);
+    insert.exec();
+    return db.getLastInsertRowid();
+}
+
+constexpr const char* kActive = "('dispatched','claimed','on_site','planned','in_progress','resolved')";
+constexpr const char* kOpen = "('dispatched','claimed','on_site','planned','in_progress')";
+
+}  // namespace
+
+Inserted insert_ticket(SQLite::Database& db, Ticket& t, const tickets::Event& first,
+                       std::string_view source) {
+    if (!source.empty()) {
+        if (auto existing = ticket_by_source(db, source)) {
+            t = *existing;
+            return {existing->id, false};
+        }
+    }
+    SQLite::Statement insert(
+        db,
+        "INSERT INTO tickets (source, community, resident, resident_name, resident_phone, building, unit, "
+        "room,"
+        " channel, nature, category, urgency, slots, description, expectation, evidence, attachments,"
+        " department, first_responder, assignee, assignee_name, butler, status, created_at, updated_at,"
+        " claim_due, on_site_due, plan_due, confirm_due, escalation, satisfaction, score, key_review,"
+        " auto_closed, parent_id, is_group, households, last_progress)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?,"
+        " ?, ?, ?, ?, ?, ?)");
+    int c = 1;
+    if (source.empty()) {
+        insert.bind(c++);
+    } else {
+        insert.bind(c++, std::string(source));
+    }
+    insert.bind(c++, t.community);
+    insert.bind(c++, t.resident);
+    insert.bind(c++, t.resident_name);
+    insert.bind(c++, t.resident_phone);
+    insert.bind(c++, t.room.building);
+    insert.bind(c++, t.room.unit);
+    insert.bind(c++, t.room.room);
+    insert.bind(c++, t.channel);
+    insert.bind(c++, std::string(dialogs::to_string(t.nature)));
+    insert.bind(c++, t.category);
+    insert.bind(c++, std::string(dialogs::to_string(t.urgency)));
+    insert.bind(c++, dialogs::slots_json(t.slots));
+    insert.bind(c++, t.description);
+    insert.bind(c++, t.expectation);
+    insert.bind(c++, dialogs::strings_json(t.evidence));
+    insert.bind(c++, dialogs::attachments_json(t.attachments));
+    insert.bind(c++, t.department);
+    insert.bind(c++, t.first_responder);
+    insert.bind(c++, t.assignee);
+    insert.bind(c++, t.assignee_name);
+    insert.bind(c++, t.butler);
+    insert.bind(c++, std::string(tickets::to_string(t.status)));
+    insert.bind(c++, ms(t.created_at));
+    insert.bind(c++, ms(t.updated_at));
+    bind_time(insert, c++, t.claim_due);
+    bind_time(insert, c++, t.on_site_due);
+    bind_time(insert, c++, t.plan_due);
+    bind_time(insert, c++, t.confirm_due);
+    insert.bind(c++, t.escalation);
+    insert.bind(c++, std::string(tickets::to_string(t.satisfaction)));
+    insert.bind(c++, t.score);
+    insert.bind(c++, t.key_review ? 1 : 0);
+    insert.bind(c++, t.auto_closed ? 1 : 0);
+    insert.bind(c++, t.parent_id);
+    insert.bind(c++, t.group ? 1 : 0);
+    insert.bind(c++, t.households);
+    insert.bind(c++, t.last_progress);
+    insert.exec();
+    t.id = db.getLastInsertRowid();
+    t.code = tickets::make_code(t.id);
+    SQLite::Statement code(db, "UPDATE tickets SET code = ? WHERE id = ?");
+    code.bind(1, t.code);
+    code.bind(2, t.id);
+    code.exec();
+    append_event(db, t.id, first);
+    return {t.id, true};
+}
+
+std::int64_t update_ticket(SQLite::Database& db, const Ticket& t, const tickets::Event& event) {
+    SQLite::Statement update(
+        db,
+        "UPDATE tickets SET resident_name = ?, resident_phone = ?, building = ?, unit = ?, room = ?, nature "
+        "= ?,"
+        " category = ?, urgency = ?, slots = ?, description = ?, expectation = ?, evidence = ?, attachments "
+        "= ?,"
+        " department = ?, first_responder = ?, assignee = ?, assignee_name = ?, butler = ?, status = ?,"
+        " updated_at = ?, claim_due = ?, on_site_due = ?, plan_due = ?, confirm_due = ?, escalation = ?,"
+        " satisfaction = ?, score = ?, key_review = ?, auto_closed = ?, parent_id = ?, is_group = ?,"
+        " households = ?, last_progress = ? WHERE id = ?");
+    int c = 1;
+    update.bind(c++, t.resident_name);
+    update.bind(c++, t.resident_phone);
+    update.bind(c++, t.room.building);
+    update.bind(c++, t.room.unit);
+    update.bind(c++, t.room.room);
+    update.bind(c++, std::string(dialogs::to_string(t.nature)));
+    update.bind(c++, t.category);
+    update.bind(c++, std::string(dialogs::to_string(t.urgency)));
+    update.bind(c++, dialogs::slots_json(t.slots));
+    update.bind(c++, t.description);
+    update.bind(c++, t.expectation);
+    update.bind(c++, dialogs::strings_json(t.evidence));
+    update.bind(c++, dialogs::attachments_json(t.attachments));
+    update.bind(c++, t.department);
+    update.bind(c++, t.first_responder);
+    update.bind(c++, t.assignee);
+    update.bind(c++, t.assignee_name);
+    update.bind(c++, t.butler);
+    update.bind(c++, std::string(tickets::to_string(t.status)));
+    update.bind(c++, ms(t.updated_at));
+    bind_time(update, c++, t.claim_due);
+    bind_time(update, c++, t.on_site_due);
+    bind_time(update, c++, t.plan_due);
+    bind_time(update, c++, t.confirm_due);
+    update.bind(c++, t.escalation);
+    update.bind(c++, std::string(tickets::to_string(t.satisfaction)));
+    update.bind(c++, t.score);
+    update.bind(c++, t.key_review ? 1 : 0);
+    update.bind(c++, t.auto_closed ? 1 : 0);
+    update.bind(c++, t.parent_id);
+    update.bind(c++, t.group ? 1 : 0);
+    update.bind(c++, t.households);
+    update.bind(c++, t.last_progress);
+    update.bind(c++, t.id);
+    update.exec();
+    return append_event(db, t.id, event);
+}
+
+std::optional<Ticket> ticket_by_id(SQLite::Database& db, std::int64_t id) {
+    SQLite::Statement q(db, std::string("SELECT ") + kColumns + " FROM tickets WHERE id = ?");
+    q.bind(1, id);
+    return one(q);
+}
+
+std::optional<Ticket> ticket_by_code(SQLite::Database& db, std::string_view code) {
+    SQLite::Statement q(db, std::string("SELECT ") + kColumns + " FROM tickets WHERE code = ?");
+    q.bind(1, std::string(code));
+    return one(q);
+}
+
+std::optional<Ticket> ticket_by_source(SQLite::Database& db, std::string_view source) {
+    SQLite::Statement q(db, std::string("SELECT ") + kColumns + " FROM tickets WHERE source = ?");
+    q.bind(1, std::string(source));
+    return one(q);
+}
+
+std::vector<tickets::Event> ticket_events(SQLite::Database& db, std::int64_t ticket_id) {
+    SQLite::Statement q(
+        db,
+        "SELECT id, at, actor, actor_name, kind, text, data FROM ticket_events WHERE ticket_id = ?"
+        " ORDER BY id");
+    q.bind(1, ticket_id);
+    std::vector<tickets::Event> out;
+    while (q.executeStep()) {
+        tickets::Event e;
+        e.id = q.getColumn(0).getInt64();
+        e.at = at_ms(q.getColumn(1).getInt64());
+        e.actor = q.getColumn(2).getString();
+        e.actor_name = q.getColumn(3).getString();
+        e.kind = q.getColumn(4).getString();
+        e.text = q.getColumn(5).getString();
+        e.data = q.getColumn(6).getString();
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+std::optional<Ticket> active_ticket_for_room(SQLite::Database& db, std::string_view community,
+                                             const dialogs::Room& room, std::string_view category) {
+    SQLite::Statement q(db,
+                        std::string("SELECT ") + kColumns +
+                            " FROM tickets WHERE community = ? AND building = ? AND unit = ? AND room = ? AND"
+                            " category = ? AND is_group = 0 AND status IN " +
+                            kActive + " ORDER BY id DESC LIMIT 1");
+    q.bind(1, std::string(community));
+    q.bind(2, room.building);
+    q.bind(3, room.unit);
+    q.bind(4, room.room);
+    q.bind(5, std::string(category));
+    return one(q);
+}
+
+std::optional<Ticket> active_group(SQLite::Database& db, std::string_view community,
+                                   std::string_view category, std::string_view building) {
+    SQLite::Statement q(
+        db, std::string("SELECT ") + kColumns +
+                " FROM tickets WHERE community = ? AND category = ? AND building = ? AND is_group = 1"
+                " AND status IN " +
+                kActive + " ORDER BY id DESC LIMIT 1");
+    q.bind(1, std::string(community));
+    q.bind(2, std::string(category));
+    q.bind(3, std::string(building));
+    return one(q);
+}
+
+std::vector<Ticket> recent_household_tickets(SQLite::Database& db, std::string_view community,
+                                             std::string_view category, std::string_view building,
+                                             std::int64_t since_ms) {
+    SQLite::Statement q(db, std::string("SELECT ") + kColumns +
+                                " FROM tickets WHERE community = ? AND category = ? AND building = ? AND"
+                                " is_group = 0 AND parent_id = 0 AND created_at >= ? AND status IN " +
+                                kActive + " ORDER BY id");
+    q.bind(1, std::string(community));
+    q.bind(2, std::string(category));
+    q.bind(3, std::string(building));
+    q.bind(4, since_ms);
+    return all(q);
+}
+
+void set_parent(SQLite::Database& db, std::int64_t child, std::int64_t parent) {
+    SQLite::Statement q(db, "UPDATE tickets SET parent_id = ? WHERE id = ?");
+    q.bind(1, parent);
+    q.bind(2, child);
+    q.exec();
+}
+
+std::vector<Ticket> group_members(SQLite::Database& db, std::int64_t parent) {
+    SQLite::Statement q(db,
+                        std::string("SELECT ") + kColumns + " FROM tickets WHERE parent_id = ? ORDER BY id");
+    q.bind(1, parent);
+    return all(q);
+}
+
+std::vector<Ticket> find_tickets(SQLite::Database& db, const TicketFilter& f) {
+    std::string sql = std::string("SELECT ") + kColumns + " FROM tickets WHERE id > ?";
+    std::vector<std::string> binds;
+    if (f.status == "active") {
+        sql += std::string(" AND status IN ") + kActive;
+    } else if (f.status == "open") {
+        sql += std::string(" AND status IN ") + kOpen;
+    } else if (!f.status.empty()) {
+        sql += " AND status = ?";
+        binds.push_back(f.status);
+    }
+    const auto where = [&](const char* column, const std::string& value) {
+        if (!value.empty()) {
+            sql += std::string(" AND ") + column + " = ?";
+            binds.push_back(value);
+        }
+    };
+    where("community", f.community);
+    where("department", f.department);
+    where("assignee", f.assignee);
+    where("resident", f.resident);
+    where("building", f.room.building);
+    where("unit", f.room.unit);
+    where("room", f.room.room);
+    if (f.from_ms > 0) {
+        sql += " AND created_at >= " + std::to_string(f.from_ms);
+    }
+    if (f.to_ms > 0) {
+        sql += " AND created_at < " + std::to_string(f.to_ms);
+    }
+    sql += " ORDER BY id LIMIT ?";
+    SQLite::Statement q(db, sql);
+    int c = 1;
+    q.bind(c++, f.after_id);
+    for (const auto& b : binds) {
+        q.bind(c++, b);
+    }
+    q.bind(c++, static_cast<std::int64_t>(f.limit));
+    return all(q);
+}
+
+bool enqueue(SQLite::Database& db, const OutboxMessage& m, std::int64_t now_ms) {
+    SQLite::Statement insert(
+        db,
+        "INSERT INTO outbox (key, channel, account, target, payload, next_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING");
+    insert.bind(1, m.key);
+    insert.bind(2, m.channel);
+    insert.bind(3, m.account);
+    insert.bind(4, m.target);
+    insert.bind(5, m.payload);
+    insert.bind(6, m.next_at_ms > 0 ? m.next_at_ms : now_ms);
+    insert.bind(7, now_ms);
+    return insert.exec() == 1;
+}
+
+std::vector<OutboxMessage> due_messages(SQLite::Database& db, std::int64_t now_ms, std::size_t limit) {
+    SQLite::Statement q(db,
+                        "SELECT id, key, channel, account, target, payload, attempts, next_at FROM outbox"
+                        " WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?");
+    q.bind(1, now_ms);
+    q.bind(2, static_cast<std::int64_t>(limit));
+    std::vector<OutboxMessage> out;
+    while (q.executeStep()) {
+        OutboxMessage m;
+        m.id = q.getColumn(0).getInt64();
+        m.key = q.getColumn(1).getString();
+        m.channel = q.getColumn(2).getString();
+        m.account = q.getColumn(3).getString();
+        m.target = q.getColumn(4).getString();
+        m.payload = q.getColumn(5).getString();
+        m.attempts = q.getColumn(6).getInt();
+        m.next_at_ms = q.getColumn(7).getInt64();
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+std::optional<std::int64_t> next_due(SQLite::Database& db) {
+    SQLite::Statement q(db, "SELECT min(next_at) FROM outbox WHERE state = 'pending'");
+    if (!q.executeStep() || q.getColumn(0).isNull()) {
+        return std::nullopt;
+    }
+    return q.getColumn(0).getInt64();
+}
+
+void mark_sent(SQLite::Database& db, std::int64_t id, std::int64_t now_ms) {
+    SQLite::Statement q(
+        db, "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?");
+    q.bind(1, now_ms);
+    q.bind(2, id);
+    q.exec();
+}
+
+void mark_failed(SQLite::Database& db, std::int64_t id, std::string_view error, std::int64_t next_at_ms,
+                 bool give_up) {
+    SQLite::Statement q(db,
+                        "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?, next_at = ?"
+                        " WHERE id = ?");
+    q.bind(1, give_up ? "failed" : "pending");
+    q.bind(2, std::string(error));
+    q.bind(3, next_at_ms);
+    q.bind(4, id);
+    q.exec();
+}
+
+std::size_t outbox_pending(SQLite::Database& db) {
+    return static_cast<std::size_t>(
+        db.execAndGet("SELECT count(*) FROM outbox WHERE state = 'pending'").getInt64());
+}
+
+}  // namespace anju::store

@@ -1,0 +1,91 @@
+// Persistence of tickets: the ticket rows, their append-only event log, the queries the ticket
+// service and the admin API need (by code, room, resident, department, assignee, group counts), and
+// the outbox of messages the service owes people. Functions take the connection and run inside
+// Store::write()/run() jobs; a write job is one transaction.
+#pragma once
+
+#include "bot/tickets/ticket.hpp"
+
+#include <SQLiteCpp/Database.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace anju::store {
+
+// Inserts a new ticket (its id and code are set) with its first event. `source` makes filing
+// idempotent: a second insert with the same non-empty source returns the existing ticket's id and
+// inserts nothing (a re-run turn). Returns the id and whether this call inserted it.
+struct Inserted {
+    std::int64_t id = 0;
+    bool created = false;
+};
+Inserted insert_ticket(SQLite::Database& db, tickets::Ticket& ticket, const tickets::Event& first,
+                       std::string_view source);
+
+// Writes every mutable column of `ticket` and appends `event`. Returns the event's id.
+std::int64_t update_ticket(SQLite::Database& db, const tickets::Ticket& ticket, const tickets::Event& event);
+
+std::optional<tickets::Ticket> ticket_by_id(SQLite::Database& db, std::int64_t id);
+std::optional<tickets::Ticket> ticket_by_code(SQLite::Database& db, std::string_view code);
+std::optional<tickets::Ticket> ticket_by_source(SQLite::Database& db, std::string_view source);
+std::vector<tickets::Event> ticket_events(SQLite::Database& db, std::int64_t ticket_id);
+
+// An active (open or resolved) ticket of the same room and category, for duplicate reports.
+std::optional<tickets::Ticket> active_ticket_for_room(SQLite::Database& db, std::string_view community,
+                                                      const dialogs::Room& room, std::string_view category);
+// The active group complaint about `category` at `building` in `community`, if any.
+std::optional<tickets::Ticket> active_group(SQLite::Database& db, std::string_view community,
+                                            std::string_view category, std::string_view building);
+// Distinct households (rooms) with an active ticket about `category` at `building` created since
+// `since_ms`, not yet inside a group complaint.
+std::vector<tickets::Ticket> recent_household_tickets(SQLite::Database& db, std::string_view community,
+                                                      std::string_view category, std::string_view building,
+                                                      std::int64_t since_ms);
+// Puts `child` inside group complaint `parent`.
+void set_parent(SQLite::Database& db, std::int64_t child, std::int64_t parent);
+std::vector<tickets::Ticket> group_members(SQLite::Database& db, std::int64_t parent);
+
+struct TicketFilter {
+    std::string status;     // a status name; "active" or "open" for the groups; "" for any
+    std::string community;  // "" for any
+    std::string department;
+    std::string assignee;
+    std::string resident;
+    dialogs::Room room;        // parts that are set must match
+    std::int64_t from_ms = 0;  // created at or after (0: no bound)
+    std::int64_t to_ms = 0;    // created before (0: no bound)
+    std::size_t limit = 100;
+    std::int64_t after_id = 0;  // paging: ids greater than this
+};
+std::vector<tickets::Ticket> find_tickets(SQLite::Database& db, const TicketFilter& filter);
+
+// ---- outbox ----
+
+struct OutboxMessage {
+    std::int64_t id = 0;
+    std::string key;      // unique: what the message is
+    std::string channel;  // wechat_mp | wecom_app | wecom_chat | wecom_robot | wecom_aibot
+    std::string account;
+    std::string target;
+    std::string payload;  // JSON
+    int attempts = 0;
+    std::int64_t next_at_ms = 0;
+};
+
+// Queues a message; a second enqueue with the same key is ignored. Returns whether it was queued.
+bool enqueue(SQLite::Database& db, const OutboxMessage& message, std::int64_t now_ms);
+// Pending messages due at `now_ms`, oldest first.
+std::vector<OutboxMessage> due_messages(SQLite::Database& db, std::int64_t now_ms, std::size_t limit);
+// The earliest next_at of a pending message, if any.
+std::optional<std::int64_t> next_due(SQLite::Database& db);
+void mark_sent(SQLite::Database& db, std::int64_t id, std::int64_t now_ms);
+// A failed attempt: retried at `next_at_ms`, or given up (state failed) when `give_up`.
+void mark_failed(SQLite::Database& db, std::int64_t id, std::string_view error, std::int64_t next_at_ms,
+                 bool give_up);
+std::size_t outbox_pending(SQLite::Database& db);
+
+}  // namespace anju::store
