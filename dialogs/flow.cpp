@@ -138,6 +138,13 @@ private:
         const auto it = d_.replies_.find(id);
         say_text(it == d_.replies_.end() ? std::string() : fill(it->second, values));
     }
+    // The line that becomes "工单号：…" once the last recorded draft is a ticket.
+    void say_ticket() {
+        if (event_.tickets && s_.submitted > 0) {
+            say_text(ticket_placeholder(s_.submitted));
+        }
+    }
+
     void say_text(std::string text) {
         if (text.empty()) {
             return;
@@ -211,6 +218,7 @@ private:
             }
             hand_over("resident asked for a person");
             say("human");
+            say_ticket();
             next_in_queue();
             return true;
         }
@@ -245,6 +253,18 @@ private:
     }
 
     void progress() {
+        if (event_.progress) {
+            std::string text = *event_.progress;
+            if (s_.draft) {
+                text += (text.empty() ? "" : "\n") + std::string("正在登记：") + label();
+            }
+            if (text.empty()) {
+                say("progress_none");
+            } else {
+                say_text(text);
+            }
+            return;
+        }
         if (s_.recent.empty() && !s_.draft) {
             say("progress_none");
             return;
@@ -622,6 +642,7 @@ private:
         if (s_.attempts >= d_.settings_.max_attempts) {
             hand_over("no usable answer to: " + slot->question);
             say("handover");
+            say_ticket();
             next_in_queue();
             return;
         }
@@ -793,6 +814,7 @@ private:
         if (++s_.attempts > d_.settings_.max_attempts + 1) {
             hand_over("not confirmed");
             say("handover");
+            say_ticket();
             next_in_queue();
             return;
         }
@@ -971,15 +993,17 @@ private:
         const bool emergency = draft.urgency == Urgency::emergency;
         const auto* f = flow(draft.category);
         const auto category = std::string(d_.understander_.label(draft.category));
+        record(draft);
         if (emergency) {
             say("submitted_emergency");
+            say_ticket();
             if (f != nullptr) {
                 say_text(f->safety_advice);
             }
         } else {
             say("submitted", {{"category", category}});
+            say_ticket();
         }
-        record(draft);
         Action a;
         a.kind = Action::Kind::submit;
         a.number = s_.submitted;
@@ -1120,6 +1144,8 @@ Dialogs::Dialogs(const config::DialogsConfig& config, Understander understander)
         replies_.emplace(id, text);
     }
 }
+
+std::string ticket_placeholder(std::uint32_t number) { return "{ticket:" + std::to_string(number) + "}"; }
 
 DialogTurn Dialogs::step(const DialogState& state, const Event& event, Clock::time_point now) const {
     return Step(*this, state, event, now).run();

@@ -60,7 +60,16 @@ struct Event {
     std::vector<Attachment> attachments;
     std::optional<GeoPoint> location;
     std::string resident;  // conversation key, copied into drafts
+    // Drafts become tickets: the reply gets a line "{ticket:N}" after each filing, for the caller
+    // to replace with the ticket's code once it exists.
+    bool tickets = false;
+    // The resident's tickets as the ticket layer tells them, for "进度" (instead of the dialog's
+    // own record of what it filed). Empty: none.
+    std::optional<std::string> progress;
 };
+
+// The placeholder line standing for the ticket of draft `number` (see Event::tickets).
+std::string ticket_placeholder(std::uint32_t number);
 
 struct Action {
     enum class Kind {

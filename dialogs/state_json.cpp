@@ -227,7 +227,8 @@ std::optional<DialogState> state_from_json(std::string_view text) {
 }
 
 std::string slots_json(const SlotMap& slots) {
-    json out = json::object();
+    // Ordered: a slot map keeps the order its values were stated in.
+    nlohmann::ordered_json out = nlohmann::ordered_json::object();
     for (const auto& [k, v] : slots.items()) {
         out[k] = k == "trapped" && (v == "true" || v == "false") ? json(v == "true") : json(v);
     }

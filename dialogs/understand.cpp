@@ -56,6 +56,9 @@ public:
         classify();
         out_.slots = read_slots(s_, 0, s_.size());
         read_answer();
+        // Whether the message says a problem is over, or still there (for "已解决吗？" answers).
+        out_.resolved = any(0, s_.size(), Kind::resolved);
+        out_.unsolved = any(0, s_.size(), Kind::unsolved);
         read_command_and_smalltalk();
         read_expectation();
         for (std::size_t f = 0; f < findings_.size(); ++f) {

@@ -40,6 +40,7 @@ struct Understanding {
     std::vector<std::string> smalltalk_kinds;  // every kind of small talk in the message
     std::string expectation;                   // what the resident asks for ("希望今天修好"), or ""
     bool resolved = false;                     // the message says the problem is over ("现在好了")
+    bool unsolved = false;                     // … or that it is still there ("还是不行", "没解决")
 
     const Finding* main() const { return findings.empty() ? nullptr : &findings.front(); }
 };

@@ -26,7 +26,7 @@ constexpr const char* kColumns =
 
 dialogs::SlotMap slots_from(const std::string& text) {
     dialogs::SlotMap slots;
-    const auto j = json::parse(text, nullptr, false);
+    const auto j = nlohmann::ordered_json::parse(text, nullptr, false);
     if (j.is_object()) {
         for (const auto& [k, v] : j.items()) {
             if (v.is_string()) {

@@ -1,6 +1,7 @@
 #include "bot/runtime/application.hpp"
 
 #include "bot/core/log.hpp"
+#include "bot/core/text.hpp"
 #include "bot/net/tls.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -120,11 +121,18 @@ Application::~Application() {
     server_.reset();
     signals_.reset();
     background_.reset();
+    outbox_.reset();
+    wecom_channels_.clear();
+    wecom_apis_.clear();
+    robot_.reset();
     mp_channels_.clear();
     mp_apis_.clear();
     inbox_.reset();
     conversations_.reset();
+    tickets_api_.reset();
+    staff_responder_.reset();
     dialog_responder_.reset();
+    tickets_.reset();
     http_client_.reset();
     store_.reset();
 }
@@ -178,7 +186,12 @@ boost::system::result<void, Error> Application::start() {
 }
 
 boost::system::result<void, Error> Application::start_dialogs() {
-    if (options_.responder != nullptr || !config_.dialogs.settings.enabled) {
+    if (config_.tickets.enabled && !config_.dialogs.settings.enabled) {
+        return Error{
+            make_error_code(boost::system::errc::invalid_argument),
+            "the tickets section needs the dialogs section (it classifies what residents and staff report)"};
+    }
+    if (!config_.dialogs.settings.enabled) {
         return {};
     }
     auto built = dialogs::Dialogs::create(config_.dialogs);
@@ -190,7 +203,28 @@ boost::system::result<void, Error> Application::start_dialogs() {
         return Error{make_error_code(boost::system::errc::invalid_argument), std::move(detail)};
     }
     dialogs_.emplace(std::move(*built));
-    dialog_responder_ = std::make_unique<DialogResponder>(*dialogs_, *store_, clock_);
+    if (config_.tickets.enabled) {
+        directory_.emplace(config_.tickets);
+        std::string staff_app;
+        for (const auto& w : config_.channels.wecom) {
+            if (w.kind == config::WeComConfig::Kind::app && !w.corp_secret.empty()) {
+                staff_app = w.id;
+                break;
+            }
+        }
+        const auto* understander = &dialogs_->understander();
+        auto labels = [understander](std::string_view category) {
+            return std::string(understander->label(category));
+        };
+        tickets_ = std::make_unique<TicketService>(*directory_, clock_, labels, staff_app);
+        staff_responder_ = std::make_unique<StaffResponder>(*tickets_, dialogs_->understander(), clock_);
+        tickets_api_ = std::make_unique<TicketsApi>(*store_, *tickets_, understander, clock_, [this] {
+            if (outbox_) {
+                outbox_->kick();
+            }
+        });
+    }
+    dialog_responder_ = std::make_unique<DialogResponder>(*dialogs_, *store_, clock_, tickets_.get());
     return {};
 }
 
@@ -207,12 +241,22 @@ boost::system::result<void, Error> Application::start_channels() {
     http_client_ = std::make_unique<net::BeastHttpClient>(ioc_.get_executor(), *tls_, client_options);
     background_ = std::make_unique<Background>(ioc_.get_executor());
 
-    Responder& responder = options_.responder != nullptr ? *options_.responder
-                           : dialog_responder_           ? static_cast<Responder&>(*dialog_responder_)
-                                                         : acknowledger_;
-    ConversationDeps deps{*store_, responder, clock_,
+    Responder& residents = dialog_responder_ ? static_cast<Responder&>(*dialog_responder_) : acknowledger_;
+    Responder& staff = staff_responder_ ? static_cast<Responder&>(*staff_responder_) : acknowledger_;
+    responders_.add("wechat_mp", residents);
+    responders_.add("wecom", staff);
+    responders_.add("wecom_bot", staff);
+    Responder& responder = options_.responder != nullptr ? *options_.responder : responders_;
+    ConversationDeps deps{*store_,
+                          responder,
+                          clock_,
                           [this](const InboundMessage& m) { return sender_for(m); },
-                          [this](const std::shared_ptr<Turn>& turn) { inbox_->finished(turn); }};
+                          [this](const std::shared_ptr<Turn>& turn) { inbox_->finished(turn); },
+                          [this] {
+                              if (outbox_) {
+                                  outbox_->kick();
+                              }
+                          }};
     conversations_ = std::make_unique<Conversations>(ioc_.get_executor(), std::move(deps),
                                                      ConversationOptions{}, metrics_);
     inbox_ = std::make_unique<Inbox>(*store_, *conversations_, metrics_);
@@ -253,7 +297,165 @@ boost::system::result<void, Error> Application::start_channels() {
         mp_channels_.push_back(std::make_unique<WeChatMpChannel>(std::move(*endpoint), *mp_apis_.back(),
                                                                  *inbox_, clock_, metrics_, channel_options));
     }
+    if (auto wecom = start_wecom(); !wecom) {
+        return wecom.error();
+    }
+    if (tickets_) {
+        outbox_ = std::make_unique<OutboxSender>(
+            ioc_.get_executor(), *store_, clock_,
+            [this](const store::OutboxMessage& m) { return send_queued(m); }, metrics_);
+    }
     return {};
+}
+
+boost::system::result<void, Error> Application::start_wecom() {
+    adapters::wecom::RobotWebhookOptions robot_options;
+    robot_options.request_timeout = config_.http_client.timeout;
+    if (!config_.channels.wecom.empty()) {
+        robot_options.api_base = config_.channels.wecom.front().api_base;
+    }
+    robot_ = std::make_unique<adapters::wecom::RobotWebhook>(*http_client_, robot_options);
+    for (const auto& account : config_.channels.wecom) {
+        WeComChannelOptions channel_options;
+        std::unique_ptr<adapters::wecom::WeComApi> api;
+        if (!account.corp_secret.empty()) {
+            adapters::wecom::WeComApiOptions api_options;
+            api_options.corp_id = account.corp_id;
+            api_options.corp_secret = account.corp_secret;
+            api_options.agent_id = account.agent_id;
+            api_options.api_base = account.api_base;
+            api_options.request_timeout = config_.http_client.timeout;
+            api = std::make_unique<adapters::wecom::WeComApi>(ioc_.get_executor(), *http_client_, clock_,
+                                                              std::move(api_options));
+        }
+        const auto window = std::chrono::duration_cast<std::chrono::seconds>(account.replay_window);
+        if (account.kind == config::WeComConfig::Kind::app) {
+            adapters::wecom::AppEndpointOptions options;
+            options.account = account.id;
+            options.corp_id = account.corp_id;
+            options.agent_id = account.agent_id;
+            options.token = account.token;
+            options.encoding_aes_key = account.encoding_aes_key;
+            options.replay_window = window;
+            auto endpoint = adapters::wecom::AppEndpoint::create(std::move(options));
+            if (!endpoint) {
+                return Error{endpoint.error(),
+                             "channels.wecom \"" + account.id + "\": " + endpoint.error().message()};
+            }
+            wecom_channels_.push_back(std::make_unique<WeComChannel>(std::move(*endpoint), api.get(), *inbox_,
+                                                                     clock_, metrics_, channel_options));
+        } else {
+            adapters::wecom::AibotEndpointOptions options;
+            options.account = account.id;
+            options.token = account.token;
+            options.encoding_aes_key = account.encoding_aes_key;
+            options.replay_window = window;
+            auto endpoint = adapters::wecom::AibotEndpoint::create(std::move(options));
+            if (!endpoint) {
+                return Error{endpoint.error(),
+                             "channels.wecom \"" + account.id + "\": " + endpoint.error().message()};
+            }
+            wecom_channels_.push_back(std::make_unique<WeComChannel>(std::move(*endpoint), *robot_, *inbox_,
+                                                                     clock_, metrics_, channel_options));
+        }
+        wecom_apis_.push_back(std::move(api));
+    }
+    return {};
+}
+
+asio::awaitable<SendOutcome> Application::send_queued(const store::OutboxMessage& m) {
+    const auto payload = json::parse(m.payload, nullptr, false);
+    if (!payload.is_object()) {
+        co_return SendOutcome::fail("unreadable payload");
+    }
+    const auto text = payload.value("text", std::string());
+    const auto markdown = payload.value("markdown", std::string());
+    // Errors another attempt cannot fix give up at once; the rest are retried.
+    const auto verdict = [](const boost::system::error_code& ec) {
+        namespace wc = adapters::wecom;
+        namespace mp = adapters::wechat_mp;
+        const bool final = ec == wc::errc::invalid_recipient || ec == wc::errc::invalid_chat ||
+                           ec == wc::errc::content_empty || ec == wc::errc::content_too_long ||
+                           ec == wc::errc::no_permission || ec == mp::errc::invalid_recipient ||
+                           ec == mp::errc::not_subscribed || ec == mp::errc::user_refused ||
+                           ec == mp::errc::content_too_long || ec == mp::errc::template_invalid;
+        return final ? SendOutcome::fail(ec.message()) : SendOutcome::again(ec.message());
+    };
+    if (m.channel == "wechat_mp") {
+        for (const auto& channel : mp_channels_) {
+            if (channel->account() != m.account) {
+                continue;
+            }
+            Notification n;
+            n.openid = m.target;
+            n.text = text;
+            n.template_name = payload.value("template", std::string());
+            n.key = m.key;
+            if (const auto it = payload.find("vars"); it != payload.end() && it->is_object()) {
+                for (const auto& [k, v] : it->items()) {
+                    if (v.is_string()) {
+                        n.vars.emplace(k, v.get<std::string>());
+                    }
+                }
+            }
+            auto sent = co_await channel->notify(std::move(n));
+            co_return sent ? SendOutcome::ok() : verdict(sent.error());
+        }
+        co_return SendOutcome::fail("no wechat_mp account \"" + m.account + "\"");
+    }
+    if (m.channel == "wecom_app" || m.channel == "wecom_chat") {
+        for (std::size_t i = 0; i < config_.channels.wecom.size(); ++i) {
+            if (config_.channels.wecom[i].id != m.account || !wecom_apis_[i]) {
+                continue;
+            }
+            auto& api = *wecom_apis_[i];
+            if (m.channel == "wecom_chat") {
+                for (auto& part : split_utf8(markdown, adapters::wecom::kMaxAppMarkdownBytes)) {
+                    auto sent = co_await api.appchat_send_markdown(m.target, std::move(part));
+                    if (!sent) {
+                        co_return verdict(sent.error());
+                    }
+                }
+                co_return SendOutcome::ok();
+            }
+            std::vector<std::string> users;
+            for (std::size_t from = 0; from < m.target.size();) {
+                const auto bar = std::min(m.target.find('|', from), m.target.size());
+                if (bar > from) {
+                    users.push_back(m.target.substr(from, bar - from));
+                }
+                from = bar + 1;
+            }
+            for (auto& part : split_utf8(text, adapters::wecom::kMaxAppTextBytes)) {
+                auto to = users;
+                auto sent = co_await api.send_text(std::move(to), std::move(part));
+                if (!sent) {
+                    co_return verdict(sent.error());
+                }
+            }
+            co_return SendOutcome::ok();
+        }
+        co_return SendOutcome::fail("no wecom app \"" + m.account + "\" with a corp_secret");
+    }
+    if (m.channel == "wecom_robot") {
+        // account = community, target = department: the robot's key stays in the config.
+        if (const auto* community = directory_ ? directory_->community(m.account) : nullptr) {
+            for (const auto& g : community->groups) {
+                if (g.department != m.target || g.robot_key.empty()) {
+                    continue;
+                }
+                for (auto& part : split_utf8(markdown, adapters::wecom::kMaxRobotMarkdownBytes)) {
+                    auto sent = co_await robot_->send_markdown(g.robot_key, std::move(part));
+                    if (!sent) {
+                        co_return verdict(sent.error());
+                    }
+                }
+                co_return SendOutcome::ok();
+            }
+        }
+        co_return SendOutcome::fail("no robot for " + m.account + "/" + m.target);
+    }
+    co_return SendOutcome::fail("unknown channel \"" + m.channel + "\"");
 }
 
 ChannelSender* Application::sender_for(const InboundMessage& message) {
@@ -262,6 +464,11 @@ ChannelSender* Application::sender_for(const InboundMessage& message) {
             if (channel->account() == message.account) {
                 return channel.get();
             }
+        }
+    }
+    for (const auto& channel : wecom_channels_) {
+        if (channel->channel() == message.channel && channel->account() == message.account) {
+            return channel.get();
         }
     }
     return nullptr;
@@ -281,6 +488,16 @@ net::Router Application::make_router() {
                [this](net::ServerRequest r) { return wechat_mp(std::move(r)); });
     router.add(http::verb::post, "/wechat/mp/{id}",
                [this](net::ServerRequest r) { return wechat_mp(std::move(r)); });
+    router.add(http::verb::get, "/wecom/{id}", [this](net::ServerRequest r) { return wecom(std::move(r)); });
+    router.add(http::verb::post, "/wecom/{id}", [this](net::ServerRequest r) { return wecom(std::move(r)); });
+    router.add(http::verb::get, "/api/v1/tickets",
+               [this](net::ServerRequest r) { return tickets_call(std::move(r), &TicketsApi::list); });
+    router.add(http::verb::post, "/api/v1/tickets",
+               [this](net::ServerRequest r) { return tickets_call(std::move(r), &TicketsApi::create); });
+    router.add(http::verb::get, "/api/v1/tickets/{code}",
+               [this](net::ServerRequest r) { return tickets_call(std::move(r), &TicketsApi::get); });
+    router.add(http::verb::post, "/api/v1/tickets/{code}/actions",
+               [this](net::ServerRequest r) { return tickets_call(std::move(r), &TicketsApi::action); });
     return router;
 }
 
@@ -331,6 +548,18 @@ asio::awaitable<void> Application::serve() {
             continue;
         }
         background_->spawn("wechat_mp token refresher", mp_apis_[i]->run_refresher());
+    }
+    for (const auto& api : wecom_apis_) {
+        if (api) {
+            background_->spawn("wecom token refresher", api->run_refresher());
+        }
+    }
+    if (tickets_) {
+        auto load = [this](SQLite::Database& db) { tickets_->load_pending_hints(db); };
+        co_await store_->run(std::move(load));
+    }
+    if (outbox_) {
+        background_->spawn("outbox", outbox_->run());
     }
     background_->spawn("housekeeping", housekeeping());
     server_->start();
@@ -406,6 +635,27 @@ asio::awaitable<net::Response> Application::admin_notify(net::ServerRequest requ
                                 {{"error", outcome.error().message()}, {"code", outcome.error().value()}});
     }
     co_return json_response(http::status::ok, {{"via", outcome->via}, {"msgid", outcome->msgid}});
+}
+
+asio::awaitable<net::Response> Application::wecom(net::ServerRequest request) {
+    const auto id = request.param("id");
+    for (const auto& channel : wecom_channels_) {
+        if (channel->account() == id) {
+            co_return co_await channel->handle(std::move(request));
+        }
+    }
+    co_return net::make_response(http::status::not_found, "");
+}
+
+asio::awaitable<net::Response> Application::tickets_call(
+    net::ServerRequest request, asio::awaitable<net::Response> (TicketsApi::*call)(net::ServerRequest)) {
+    if (auto refused = admin_refusal(request)) {
+        co_return std::move(*refused);
+    }
+    if (!tickets_api_) {
+        co_return json_response(http::status::not_found, {{"error", "tickets are off (no tickets section)"}});
+    }
+    co_return co_await (tickets_api_.get()->*call)(std::move(request));
 }
 
 asio::awaitable<net::Response> Application::wechat_mp(net::ServerRequest request) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "adapters/wechat_mp/api.hpp"
+#include "adapters/wecom/api.hpp"
 #include "bot/core/clock.hpp"
 #include "bot/core/error.hpp"
 #include "bot/core/metrics.hpp"
@@ -12,8 +13,13 @@
 #include "bot/runtime/conversations.hpp"
 #include "bot/runtime/dialog_responder.hpp"
 #include "bot/runtime/inbox.hpp"
+#include "bot/runtime/outbox.hpp"
 #include "bot/runtime/responder.hpp"
+#include "bot/runtime/staff_responder.hpp"
+#include "bot/runtime/ticket_service.hpp"
+#include "bot/runtime/tickets_api.hpp"
 #include "bot/runtime/wechat_mp_channel.hpp"
+#include "bot/runtime/wecom_channel.hpp"
 #include "config/config.hpp"
 #include "store/store.hpp"
 
@@ -73,8 +79,14 @@ private:
     asio::awaitable<net::Response> admin_config(net::ServerRequest request);
     asio::awaitable<net::Response> wechat_mp(net::ServerRequest request);
     asio::awaitable<net::Response> admin_notify(net::ServerRequest request);
+    asio::awaitable<net::Response> wecom(net::ServerRequest request);
+    // The tickets admin API behind the bearer token (404 when tickets are off).
+    asio::awaitable<net::Response> tickets_call(
+        net::ServerRequest request, asio::awaitable<net::Response> (TicketsApi::*call)(net::ServerRequest));
+    asio::awaitable<SendOutcome> send_queued(const store::OutboxMessage& message);
     boost::system::result<void, Error> start_dialogs();
     boost::system::result<void, Error> start_channels();
+    boost::system::result<void, Error> start_wecom();
     ChannelSender* sender_for(const InboundMessage& message);
     asio::awaitable<void> serve();
     asio::awaitable<void> housekeeping();
@@ -99,10 +111,20 @@ private:
     Acknowledger acknowledger_;
     std::optional<dialogs::Dialogs> dialogs_;
     std::unique_ptr<DialogResponder> dialog_responder_;
+    std::optional<tickets::Directory> directory_;
+    std::unique_ptr<TicketService> tickets_;
+    std::unique_ptr<StaffResponder> staff_responder_;
+    std::unique_ptr<TicketsApi> tickets_api_;
+    ChannelResponders responders_;
     std::unique_ptr<Conversations> conversations_;
     std::unique_ptr<Inbox> inbox_;
     std::vector<std::unique_ptr<adapters::wechat_mp::MpApi>> mp_apis_;
     std::vector<std::unique_ptr<WeChatMpChannel>> mp_channels_;
+    std::vector<std::unique_ptr<adapters::wecom::WeComApi>>
+        wecom_apis_;  // by channels.wecom index; null: no secret
+    std::unique_ptr<adapters::wecom::RobotWebhook> robot_;
+    std::vector<std::unique_ptr<WeComChannel>> wecom_channels_;
+    std::unique_ptr<OutboxSender> outbox_;
     std::unique_ptr<Background> background_;
     std::unique_ptr<net::HttpServer> server_;
     asio::ip::tcp::endpoint endpoint_;

@@ -169,6 +169,9 @@ private:
                 *reply = std::move(finished);
             };
             co_await deps.store.write(std::move(record));
+            if (deps.on_committed) {
+                deps.on_committed();
+            }
             owner_.turns_.inc();
             set_wake(response.wake_at);
             if (auto* sender = deps.sender_for(message)) {
@@ -212,6 +215,9 @@ private:
                     *reply = std::move(finished);
                 };
                 co_await deps.store.write(std::move(job));
+                if (deps.on_committed) {
+                    deps.on_committed();
+                }
             }
             set_wake(response.wake_at);
             if (!reply->empty() && last_message_) {

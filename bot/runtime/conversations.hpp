@@ -36,6 +36,8 @@ struct ConversationDeps {
     std::function<ChannelSender*(const InboundMessage&)> sender_for;
     // Called when a turn is over (answered, declined or failed).
     std::function<void(const std::shared_ptr<Turn>&)> on_finished;
+    // Called after a turn's changes committed (messages may have been queued in the outbox).
+    std::function<void()> on_committed{};
 };
 
 class Conversations {

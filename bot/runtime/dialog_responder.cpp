@@ -1,6 +1,7 @@
 #include "bot/runtime/dialog_responder.hpp"
 
 #include "bot/core/log.hpp"
+#include "bot/tickets/survey.hpp"
 #include "dialogs/state_json.hpp"
 
 #include <algorithm>
@@ -61,15 +62,79 @@ store::DraftRecord draft_record(const dialogs::ComplaintDraft& draft, const std:
 }
 
 DialogResponder::DialogResponder(const dialogs::Dialogs& dialogs, store::Store& store, Clock& clock,
-                                 DialogResponderOptions options)
-    : dialogs_(dialogs), store_(store), clock_(clock), options_(options) {}
+                                 TicketService* tickets, DialogResponderOptions options)
+    : dialogs_(dialogs), store_(store), clock_(clock), tickets_(tickets), options_(options) {}
 
 asio::awaitable<Response> DialogResponder::respond(const InboundMessage& message) {
     const auto conversation = message.conversation_key();
     auto state = co_await load(conversation);
-    const auto event = event_of(message);
+    auto event = event_of(message);
+    if (tickets_ != nullptr) {
+        event.tickets = true;
+        const bool words = message.kind == MessageKind::text || message.kind == MessageKind::voice;
+        if (words && !message.text.empty()) {
+            const auto understood = dialogs_.understander().understand(message.text);
+            // "已解决吗？" and the survey wait for a resident who is not in the middle of a complaint.
+            if (state.idle() && tickets_->may_have_pending_ask(conversation)) {
+                if (auto answered = co_await answer_ask(conversation, understood, message.text)) {
+                    co_return std::move(*answered);
+                }
+            }
+            if (understood.command == "progress") {
+                auto read = [this, conversation, now = clock_.now()](SQLite::Database& db) {
+                    return tickets_->progress_text(db, conversation, now);
+                };
+                event.progress = co_await store_.run(std::move(read));
+            }
+        }
+    }
     auto turn = dialogs_.step(state, event, clock_.now());
-    co_return answer(conversation, std::move(turn), message.dedupe_key);
+    co_return answer(conversation, message.channel, std::move(turn), message.dedupe_key);
+}
+
+asio::awaitable<std::optional<Response>> DialogResponder::answer_ask(const std::string& conversation,
+                                                                     const dialogs::Understanding& understood,
+                                                                     std::string text) {
+    auto read = [this, conversation](SQLite::Database& db) {
+        return tickets_->pending_asks(db, conversation);
+    };
+    const auto asks = co_await store_.run(std::move(read));
+    if (asks.empty()) {
+        co_return std::nullopt;
+    }
+    const auto& ask = asks.front();
+    ResidentAnswer answer;
+    answer.text = std::move(text);
+    if (ask.kind == PendingAsk::Kind::confirm) {
+        // "还是漏水", "没解决", "2" reopen; "修好了", "已解决", "1", "是" confirm.
+        if (understood.unsolved || understood.answer == false) {
+            answer.kind = ResidentAnswer::Kind::not_solved;
+        } else if (understood.resolved || understood.answer == true) {
+            answer.kind = ResidentAnswer::Kind::solved;
+        } else if (!understood.findings.empty() && understood.main()->category == ask.ticket.category) {
+            answer.kind = ResidentAnswer::Kind::not_solved;  // the same problem told again
+        } else {
+            co_return std::nullopt;
+        }
+    } else {
+        const auto rating = tickets::read_rating(understood.normalized);
+        if (!rating) {
+            co_return std::nullopt;
+        }
+        answer.kind = ResidentAnswer::Kind::rating;
+        answer.satisfaction = rating->satisfaction;
+        answer.score = rating->score;
+    }
+    Response response;
+    response.persist = [this, conversation, id = ask.ticket.id, answer, now = clock_.now()](
+                           SQLite::Database& db, Reply& reply) {
+        auto said = tickets_->resident_answer(db, conversation, id, answer, now);
+        reply.texts.clear();
+        if (!said.empty()) {
+            reply.texts.push_back(std::move(said));
+        }
+    };
+    co_return response;
 }
 
 asio::awaitable<Response> DialogResponder::wake(const std::string& conversation_key) {
@@ -78,7 +143,7 @@ asio::awaitable<Response> DialogResponder::wake(const std::string& conversation_
     event.kind = dialogs::Event::Kind::expire;
     event.resident = conversation_key;
     auto turn = dialogs_.step(state, event, clock_.now());
-    co_return answer(conversation_key, std::move(turn), std::string());
+    co_return answer(conversation_key, std::string(), std::move(turn), std::string());
 }
 
 void DialogResponder::forget(const std::string& conversation_key) {
@@ -109,17 +174,23 @@ asio::awaitable<dialogs::DialogState> DialogResponder::load(const std::string& c
     co_return state;
 }
 
-Response DialogResponder::answer(const std::string& conversation, dialogs::DialogTurn turn,
-                                 std::string source_message) {
+Response DialogResponder::answer(const std::string& conversation, const std::string& channel,
+                                 dialogs::DialogTurn turn, std::string source_message) {
     const auto now = clock_.now();
     std::vector<store::DraftRecord> drafts;
+    struct Filing {
+        std::uint32_t number = 0;
+        dialogs::ComplaintDraft draft;
+        std::string ref;
+    };
+    std::vector<Filing> filings;
     struct Followup {
         std::string ref;
         std::string text;
         std::string attachments;
     };
     std::vector<Followup> followups;
-    for (const auto& action : turn.actions) {
+    for (auto& action : turn.actions) {
         switch (action.kind) {
             case dialogs::Action::Kind::submit:
             case dialogs::Action::Kind::handover:
@@ -130,13 +201,16 @@ Response DialogResponder::answer(const std::string& conversation, dialogs::Dialo
                                                                      : "complaint handed over")
                     << kv("ref", drafts.back().ref) << kv("category", action.draft.category)
                     << kv("urgency", dialogs::to_string(action.draft.urgency));
+                if (tickets_ != nullptr) {
+                    filings.push_back({action.number, action.draft, drafts.back().ref});
+                }
                 break;
             case dialogs::Action::Kind::attach:
                 followups.push_back({draft_ref(conversation, action.number), action.text,
                                      dialogs::attachments_json(action.attachments)});
                 break;
             case dialogs::Action::Kind::progress:
-                break;  // answered from the dialog's own record; the ticket layer will add status
+                break;  // answered in the reply (from the tickets when there are tickets)
         }
     }
     remember(conversation, turn.state);
@@ -146,15 +220,33 @@ Response DialogResponder::answer(const std::string& conversation, dialogs::Dialo
         response.reply.texts.push_back(std::move(turn.reply));
     }
     response.wake_at = turn.expire_at;
-    response.persist = [conversation, state = dialogs::to_json(turn.state), at = millis(now),
-                        drafts = std::move(drafts),
-                        followups = std::move(followups)](SQLite::Database& db, Reply&) {
-        store::save_dialog_state(db, conversation, state, at);
+    response.persist = [this, conversation, channel = channel.empty() ? std::string("wechat_mp") : channel,
+                        state = dialogs::to_json(turn.state), now, drafts = std::move(drafts),
+                        filings = std::move(filings),
+                        followups = std::move(followups)](SQLite::Database& db, Reply& reply) {
+        store::save_dialog_state(db, conversation, state, millis(now));
         for (const auto& d : drafts) {
             store::insert_draft(db, d);
         }
         for (const auto& f : followups) {
-            store::insert_followup(db, f.ref, f.text, f.attachments, at);
+            store::insert_followup(db, f.ref, f.text, f.attachments, millis(now));
+        }
+        for (const auto& f : filings) {
+            const auto filed = tickets_->file(db, f.draft, conversation, channel, f.ref, now);
+            std::string line = "工单号：" + filed.ticket.code;
+            if (filed.duplicate) {
+                line = "这个问题此前已登记（工单号：" + filed.ticket.code +
+                       "），正在处理中，您这次的反映已补充进去。";
+            }
+            if (!filed.group_code.empty()) {
+                line += "（已并入群体投诉 " + filed.group_code + "，由项目经理牵头处理）";
+            }
+            const auto placeholder = dialogs::ticket_placeholder(f.number);
+            for (auto& text : reply.texts) {
+                if (const auto at = text.find(placeholder); at != std::string::npos) {
+                    text.replace(at, placeholder.size(), line);
+                }
+            }
         }
     };
     return response;

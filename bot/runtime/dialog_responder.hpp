@@ -7,6 +7,7 @@
 
 #include "bot/core/clock.hpp"
 #include "bot/runtime/responder.hpp"
+#include "bot/runtime/ticket_service.hpp"
 #include "dialogs/flow.hpp"
 #include "store/dialog_store.hpp"
 #include "store/store.hpp"
@@ -25,9 +26,11 @@ struct DialogResponderOptions {
 
 class DialogResponder final : public Responder {
 public:
-    // `dialogs`, `store` and `clock` must outlive the responder.
+    // `dialogs`, `store`, `clock` and `tickets` must outlive the responder. With `tickets`, confirmed
+    // complaints become tickets in the same transaction, "进度" lists the tickets, and answers to
+    // "已解决吗？" and the survey go to the ticket that asked.
     DialogResponder(const dialogs::Dialogs& dialogs, store::Store& store, Clock& clock,
-                    DialogResponderOptions options = {});
+                    TicketService* tickets = nullptr, DialogResponderOptions options = {});
 
     asio::awaitable<Response> respond(const InboundMessage& message) override;
     asio::awaitable<Response> wake(const std::string& conversation_key) override;
@@ -35,12 +38,18 @@ public:
 
 private:
     asio::awaitable<dialogs::DialogState> load(const std::string& conversation);
-    Response answer(const std::string& conversation, dialogs::DialogTurn turn, std::string source_message);
+    Response answer(const std::string& conversation, const std::string& channel, dialogs::DialogTurn turn,
+                    std::string source_message);
+    // The message as an answer to what the ticket service asked the resident, if it is one.
+    asio::awaitable<std::optional<Response>> answer_ask(const std::string& conversation,
+                                                        const dialogs::Understanding& understood,
+                                                        std::string text);
     void remember(const std::string& conversation, const dialogs::DialogState& state);
 
     const dialogs::Dialogs& dialogs_;
     store::Store& store_;
     Clock& clock_;
+    TicketService* tickets_;
     DialogResponderOptions options_;
 
     struct Cached {

@@ -52,7 +52,9 @@ std::string_view nature_label(dialogs::Nature n) {
     return "待分类";
 }
 
-std::string_view department_label(std::string_view d) {
+}  // namespace
+
+std::string_view TicketService::department_label(std::string_view d) {
     if (d == "engineering") {
         return "工程维修";
     }
@@ -73,6 +75,8 @@ std::string_view department_label(std::string_view d) {
     }
     return d;
 }
+
+namespace {
 
 // "wechat_mp/demo/oResident" → ("wechat_mp", "demo", "oResident").
 struct Address {
@@ -542,7 +546,7 @@ std::string TicketService::staff_command(SQLite::Database& db, const tickets::St
             break;
     }
     if (command.code.empty()) {
-        return "请写上工单号，例如「" + std::string(tickets::verb_word(command.verb)) + " K7M3QX」";
+        return "请写上工单号，例如「" + std::string(tickets::verb_word(command.verb)) + " K7M3PX」";
     }
     const auto code = tickets::normalize_code(command.code);
     if (!code) {
@@ -717,8 +721,6 @@ void TicketService::after_change(SQLite::Database& db, const Ticket& before, con
         post_to_groups(
             db, t, t.department, key,
             "**工单 " + t.code + " 已重新打开**\n业主反馈：" + (e.text.empty() ? "未解决" : e.text), {}, now);
-        tell_resident(db, t, key,
-                      "收到，已通知" + t.assignee_name + "和主管尽快继续处理工单 " + t.code + "。", now);
     } else if (e.kind == "rate") {
         if (t.satisfaction == tickets::Satisfaction::unsatisfied) {
             auto to = supervisors(t);
@@ -866,7 +868,9 @@ std::string TicketService::resident_answer(SQLite::Database& db, const std::stri
             return "好的，感谢确认！请为本次服务评价：回复「满意」「基本满意」或「不满意」，也可以打1–5分（5"
                    "分最高）。";
         case ResidentAnswer::Kind::not_solved:
-            return "";  // the reopen message (queued) says what happens next
+            return "抱歉问题还没解决，已重新打开工单 " + done->code + "，并通知" +
+                   (done->assignee_name.empty() ? std::string("处理人") : done->assignee_name) +
+                   "和主管尽快继续处理。";
         case ResidentAnswer::Kind::rating:
             if (answer.satisfaction == tickets::Satisfaction::unsatisfied) {
                 return "抱歉这次没能让您满意，主管会亲自回访了解情况。工单 " + done->code + " 已办结。";

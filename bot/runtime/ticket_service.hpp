@@ -61,6 +61,8 @@ public:
                   std::string staff_app);
 
     const tickets::Directory& directory() const { return directory_; }
+    std::string category_label(const tickets::Ticket& t) const;  // "电梯"; "人工回电" for a call request
+    static std::string_view department_label(std::string_view department);  // "工程维修"
 
     // ---- on the store thread, inside a write job ----
 
@@ -122,7 +124,6 @@ private:
 
     std::string card(const tickets::Ticket& t, Clock::time_point now) const;
     std::string summary(const tickets::Ticket& t) const;  // "电梯 · 3栋2单元501"
-    std::string category_label(const tickets::Ticket& t) const;
     std::string deadline_text(const tickets::Ticket& t, Clock::time_point now) const;
     std::string detail(SQLite::Database& db, const tickets::Ticket& t, Clock::time_point now) const;
     std::vector<std::string> supervisors(const tickets::Ticket& t) const;

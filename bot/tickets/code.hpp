@@ -21,7 +21,7 @@ std::string make_code(std::int64_t id);
 // characters, a leading "工单号："/"#"); nullopt if it is not a well-formed code.
 std::optional<std::int64_t> code_id(std::string_view text);
 
-// The canonical form of something that looks like a code ("k7m-3qx" → "K7M3QX"), or nullopt.
+// The canonical form of something that looks like a code ("k7m-3px" → "K7M3PX"), or nullopt.
 std::optional<std::string> normalize_code(std::string_view text);
 
 // How many distinct codes exist.

@@ -33,6 +33,9 @@ std::size_t blank_at(std::string_view s, std::size_t i) {
     if (s.substr(i, 2) == "\xC2\xA0") {
         return 2;
     }
+    if (s.substr(i, 3) == "\xE2\x80\x85") {  // four-per-em space, which WeChat puts after an @name
+        return 3;
+    }
     return 0;
 }
 
@@ -94,7 +97,7 @@ std::string_view verb_word(Verb verb) {
 StaffCommand parse_staff_command(std::string_view text) {
     StaffCommand cmd;
     auto rest = trim(text);
-    // "@安居助手 接单 K7M3QX": drop leading mentions.
+    // "@安居助手 接单 K7M3PX": drop leading mentions.
     while (rest.starts_with("@") || rest.starts_with("＠")) {
         next_token(rest);
     }
@@ -111,10 +114,18 @@ StaffCommand parse_staff_command(std::string_view text) {
         return cmd;
     }
     rest.remove_prefix(word.size());
+    // "我的" / "待办" are commands alone or followed by a space; "我的电梯坏了" is not one.
+    const bool glued =
+        !rest.empty() && blank_at(rest, 0) == 0 && !rest.starts_with(":") && !rest.starts_with("：");
     rest = strip_separator(rest);
     switch (cmd.verb) {
         case Verb::mine:
         case Verb::todo:
+            if (glued) {
+                cmd.verb = Verb::unknown;
+            }
+            cmd.arg = std::string(rest);
+            break;
         case Verb::help:
         case Verb::unknown:
             cmd.arg = std::string(rest);
@@ -128,7 +139,7 @@ StaffCommand parse_staff_command(std::string_view text) {
         }
         default: {
             // The code: the first token; codes are 6 characters, but people may glue the text on
-            // ("完成K7M3QX已更换灯泡"): take the first 6 ASCII letters/digits when the token is longer
+            // ("完成K7M3PX已更换灯泡"): take the first 6 ASCII letters/digits when the token is longer
             // and starts with ASCII.
             auto token = next_token(rest);
             std::size_t ascii = 0;
@@ -168,7 +179,8 @@ std::string staff_help() {
            "查询 工单号 — 查看工单详情\n"
            "我的 — 我处理中的工单\n"
            "待办 — 本部门待接单的工单\n"
-           "登记 房号 姓名 电话 内容 — 替业主登记来访/来电投诉";
+           "登记 房号 姓名 电话 内容 — 替业主登记来访/来电投诉\n"
+           "帮助 — 显示本说明";
 }
 
 }  // namespace anju::tickets

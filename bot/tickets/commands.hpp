@@ -35,7 +35,7 @@ struct StaffCommand {
 };
 
 // Reads a staff message. Leading @mentions are removed; the verb may be followed by a space, a
-// full-width space, a colon or nothing ("接单K7M3QX"). Anything that starts with no known verb is
+// full-width space, a colon or nothing ("接单K7M3PX"). Anything that starts with no known verb is
 // Verb::unknown (answered with the help text).
 StaffCommand parse_staff_command(std::string_view text);
 

@@ -258,6 +258,7 @@ boost::system::result<Decision, Refusal> decide(const Ticket& ticket, const Acti
             }
             if (t.status == Status::dispatched) {
                 t.status = Status::claimed;
+                t.claim_due.reset();
             }
             break;
         case Action::Kind::escalate:

@@ -63,7 +63,8 @@ struct Event {
     Clock::time_point at{};
     std::string actor;       // "staff:zhanggong", "resident:wechat_mp/demo/o…", "system"
     std::string actor_name;  // "张工"
-    std::string kind;        // filed, claimed, on_site, plan, progress, resolved, confirmed, reopened, …
+    std::string kind;        // filed, claim, arrive, plan, progress, resolve, transfer, escalate, confirm,
+                             // reopen, rate, close, cancel, duplicate, group_*, …
     std::string text;        // what was said: the plan, the progress, the reason
     std::string data;        // JSON details: evidence, old/new assignee, deadlines, satisfaction
 };
@@ -143,7 +144,7 @@ struct Decision {
     Event event;    // to append (id and at filled by the caller's store)
 };
 
-// Why an action is refused, in a sentence for the person who asked ("工单 K7M3QX 已被 张工 接单").
+// Why an action is refused, in a sentence for the person who asked ("工单 K7M3PX 已被 张工 接单").
 struct Refusal {
     std::string message;
 };

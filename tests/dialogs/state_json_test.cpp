@@ -393,7 +393,7 @@ TEST_F(StateJsonDialogTest, ADialogContinuesTheSameFromItsSavedState) {
 
 TEST(StateJsonTest, DraftJsonHelpers) {
     EXPECT_EQ(slots_json(slots({{"trapped", "true"}, {"elevator", "2"}, {"symptom", "停在\"5楼\""}})),
-              R"({"elevator":"2","symptom":"停在\"5楼\"","trapped":true})");
+              R"({"trapped":true,"elevator":"2","symptom":"停在\"5楼\""})");
     EXPECT_EQ(slots_json(slots({{"trapped", "false"}})), R"({"trapped":false})");
     EXPECT_EQ(slots_json(slots({{"trapped", "unknown"}})), R"({"trapped":"unknown"})");
     EXPECT_EQ(slots_json(SlotMap{}), "{}");

@@ -1,0 +1,370 @@
+#include "bot/runtime/tickets_api.hpp"
+
+#include "bot/net/url.hpp"
+#include "bot/tickets/code.hpp"
+#include "dialogs/state_json.hpp"
+#include "store/ticket_store.hpp"
+
+#include <charconv>
+
+namespace anju::runtime {
+namespace {
+
+using json = nlohmann::json;
+
+net::Response reply(http::status status, const json& body) {
+    return net::make_response(status, body.dump(2, ' ', false, json::error_handler_t::replace) + "\n",
+                              "application/json");
+}
+
+net::Response bad(std::string field, std::string why) {
+    return reply(http::status::bad_request, {{"error", std::move(why)}, {"field", std::move(field)}});
+}
+
+std::string iso(Clock::time_point t) {
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+    std::time_t tt = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+json optional_time(const std::optional<Clock::time_point>& t) { return t ? json(iso(*t)) : json(nullptr); }
+
+// "2026-11-27" or "2026-11-27T08:00:00Z" or unix milliseconds → ms; nullopt if unreadable.
+std::optional<std::int64_t> parse_time(std::string_view text) {
+    std::int64_t number = 0;
+    if (auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+        ec == std::errc{} && p == text.data() + text.size()) {
+        return number;
+    }
+    if (text.size() < 10) {
+        return std::nullopt;
+    }
+    std::tm tm{};
+    const std::string s(text);
+    const char* end = strptime(s.c_str(), s.size() == 10 ? "%Y-%m-%d" : "%Y-%m-%dT%H:%M:%S", &tm);
+    if (end == nullptr) {
+        return std::nullopt;
+    }
+    const std::int64_t seconds = timegm(&tm);
+    return seconds * 1000;
+}
+
+std::optional<tickets::Action::Kind> action_kind(std::string_view name) {
+    using K = tickets::Action::Kind;
+    for (const auto k : {K::claim, K::arrive, K::plan, K::progress, K::resolve, K::transfer, K::escalate,
+                         K::confirm, K::reopen, K::close, K::cancel}) {
+        if (tickets::to_string(k) == name) {
+            return k;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+json ticket_json(const tickets::Ticket& t, const TicketService& service,
+                 const std::vector<tickets::Event>* events, const std::string& parent_code) {
+    json slots = json::parse(dialogs::slots_json(t.slots), nullptr, false);
+    json attachments = json::parse(dialogs::attachments_json(t.attachments), nullptr, false);
+    json j = {{"code", t.code},
+              {"status", tickets::to_string(t.status)},
+              {"status_label", tickets::label(t.status)},
+              {"community", t.community},
+              {"resident", t.resident},
+              {"resident_name", t.resident_name},
+              {"resident_phone", t.resident_phone},
+              {"room",
+               {{"building", t.room.building},
+                {"unit", t.room.unit},
+                {"room", t.room.room},
+                {"display", t.room.display()}}},
+              {"channel", t.channel},
+              {"nature", dialogs::to_string(t.nature)},
+              {"category", t.category},
+              {"category_label", service.category_label(t)},
+              {"urgency", dialogs::to_string(t.urgency)},
+              {"slots", slots.is_discarded() ? json::object() : slots},
+              {"description", t.description},
+              {"expectation", t.expectation},
+              {"evidence", t.evidence},
+              {"attachments", attachments.is_discarded() ? json::array() : attachments},
+              {"department", t.department},
+              {"first_responder", t.first_responder},
+              {"assignee", t.assignee},
+              {"assignee_name", t.assignee_name},
+              {"butler", t.butler},
+              {"created_at", iso(t.created_at)},
+              {"updated_at", iso(t.updated_at)},
+              {"deadlines",
+               {{"claim", optional_time(t.claim_due)},
+                {"on_site", optional_time(t.on_site_due)},
+                {"plan", optional_time(t.plan_due)},
+                {"confirm", optional_time(t.confirm_due)}}},
+              {"escalation", t.escalation},
+              {"satisfaction", tickets::to_string(t.satisfaction)},
+              {"score", t.score},
+              {"key_review", t.key_review},
+              {"auto_closed", t.auto_closed},
+              {"group", t.group},
+              {"households", t.households},
+              {"parent", parent_code.empty() ? json(nullptr) : json(parent_code)},
+              {"last_progress", t.last_progress}};
+    if (events != nullptr) {
+        json list = json::array();
+        for (const auto& e : *events) {
+            auto data = e.data.empty() ? json(nullptr) : json::parse(e.data, nullptr, false);
+            list.push_back({{"id", e.id},
+                            {"at", iso(e.at)},
+                            {"actor", e.actor},
+                            {"actor_name", e.actor_name},
+                            {"kind", e.kind},
+                            {"text", e.text},
+                            {"data", data.is_discarded() ? json(nullptr) : data}});
+        }
+        j["events"] = std::move(list);
+    }
+    return j;
+}
+
+TicketsApi::TicketsApi(store::Store& store, TicketService& tickets, const dialogs::Understander* understander,
+                       Clock& clock, std::function<void()> queued)
+    : store_(store),
+      tickets_(tickets),
+      understander_(understander),
+      clock_(clock),
+      queued_(std::move(queued)) {}
+
+asio::awaitable<net::Response> TicketsApi::list(net::ServerRequest request) {
+    const auto query = net::parse_query(request.query);
+    store::TicketFilter f;
+    for (const auto& [key, value] : query) {
+        if (key == "status") {
+            if (value != "active" && value != "open" && !tickets::parse_status(value)) {
+                co_return bad("status",
+                              "unknown status \"" + value + "\" (a status name, \"open\" or \"active\")");
+            }
+            f.status = value;
+        } else if (key == "community") {
+            f.community = value;
+        } else if (key == "department") {
+            f.department = value;
+        } else if (key == "assignee") {
+            f.assignee = value;
+        } else if (key == "resident") {
+            f.resident = value;
+        } else if (key == "room") {
+            if (understander_ == nullptr) {
+                co_return bad("room", "room strings need the dialogs section; use building/unit/room_number");
+            }
+            f.room = understander_->read_room(understander_->normalize(value));
+            if (f.room.empty()) {
+                co_return bad("room",
+                              "cannot read a room from \"" + value + "\" (e.g. 3-2-501, 3栋2单元501)");
+            }
+        } else if (key == "building") {
+            f.room.building = value;
+        } else if (key == "unit") {
+            f.room.unit = value;
+        } else if (key == "room_number") {
+            f.room.room = value;
+        } else if (key == "from" || key == "to") {
+            const auto t = parse_time(value);
+            if (!t) {
+                co_return bad(key,
+                              "must be a date (2026-11-27), a UTC time (2026-11-27T08:00:00) or unix ms");
+            }
+            (key == "from" ? f.from_ms : f.to_ms) = *t;
+        } else if (key == "limit" || key == "after") {
+            std::int64_t n = 0;
+            auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+            if (ec != std::errc{} || p != value.data() + value.size() || n < 0 ||
+                (key == "limit" && (n < 1 || n > 1000))) {
+                co_return bad(
+                    key, key == "limit" ? "must be 1-1000" : "must be a ticket id (the \"next\" of a page)");
+            }
+            if (key == "limit") {
+                f.limit = static_cast<std::size_t>(n);
+            } else {
+                f.after_id = n;
+            }
+        } else {
+            co_return bad(key, "unknown parameter");
+        }
+    }
+    auto read = [f](SQLite::Database& db) { return store::find_tickets(db, f); };
+    const auto found = co_await store_.run(std::move(read));
+    json items = json::array();
+    for (const auto& t : found) {
+        items.push_back(ticket_json(t, tickets_));
+    }
+    json body = {{"tickets", std::move(items)}};
+    body["next"] = found.size() == f.limit && !found.empty() ? json(found.back().id) : json(nullptr);
+    co_return reply(http::status::ok, body);
+}
+
+asio::awaitable<net::Response> TicketsApi::get(net::ServerRequest request) {
+    const auto code = tickets::normalize_code(request.param("code"));
+    if (!code) {
+        co_return reply(http::status::not_found, {{"error", "no such ticket"}});
+    }
+    auto read = [code = *code](SQLite::Database& db) {
+        std::optional<std::tuple<tickets::Ticket, std::vector<tickets::Event>, std::string>> out;
+        if (auto t = store::ticket_by_code(db, code)) {
+            std::string parent;
+            if (t->parent_id != 0) {
+                if (auto p = store::ticket_by_id(db, t->parent_id)) {
+                    parent = p->code;
+                }
+            }
+            auto events = store::ticket_events(db, t->id);
+            out.emplace(std::move(*t), std::move(events), std::move(parent));
+        }
+        return out;
+    };
+    const auto found = co_await store_.run(std::move(read));
+    if (!found) {
+        co_return reply(http::status::not_found, {{"error", "no such ticket"}});
+    }
+    const auto& [t, events, parent] = *found;
+    co_return reply(http::status::ok, ticket_json(t, tickets_, &events, parent));
+}
+
+asio::awaitable<net::Response> TicketsApi::create(net::ServerRequest request) {
+    const auto body = json::parse(request.message.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+        co_return bad("", "expected a JSON object {\"room\", \"text\", \"name\"?, \"phone\"?, \"key\"?}");
+    }
+    const auto text_of = [&](const char* key) -> std::optional<std::string> {
+        const auto it = body.find(key);
+        if (it == body.end()) {
+            return std::string();
+        }
+        if (!it->is_string()) {
+            return std::nullopt;
+        }
+        return it->get<std::string>();
+    };
+    for (const char* key : {"room", "text", "name", "phone", "key", "building", "unit", "room_number"}) {
+        if (!text_of(key)) {
+            co_return bad(key, "must be a string");
+        }
+    }
+    const auto text = *text_of("text");
+    if (text.empty() || text.size() > 4000) {
+        co_return bad("text", "is required: what the resident reported (at most 4000 bytes)");
+    }
+    dialogs::ComplaintDraft draft;
+    if (const auto room = *text_of("room"); !room.empty()) {
+        if (understander_ == nullptr) {
+            co_return bad("room", "room strings need the dialogs section; give building/unit/room_number");
+        }
+        draft.room = understander_->read_room(understander_->normalize(room));
+        if (draft.room.room.empty() && draft.room.building.empty()) {
+            co_return bad("room", "cannot read a room from \"" + room + "\" (e.g. 3-2-501, 3栋2单元501)");
+        }
+    } else {
+        draft.room = {*text_of("building"), *text_of("unit"), *text_of("room_number")};
+        if (draft.room.building.empty() && draft.room.room.empty()) {
+            co_return bad("room", "is required (\"3-2-501\", or building/unit/room_number)");
+        }
+    }
+    draft.description = text;
+    draft.confirmed = true;
+    if (understander_ != nullptr) {
+        const auto u = understander_->understand(text);
+        draft.expectation = u.expectation;
+        if (const auto* main = u.main()) {
+            draft.nature = main->nature;
+            draft.category = main->category;
+            draft.urgency = main->urgency;
+            draft.slots = main->slots;
+            draft.evidence = main->evidence;
+        }
+        draft.slots.erase("building");
+        draft.slots.erase("unit");
+        draft.slots.erase("room");
+    }
+    const auto key = *text_of("key");
+    auto job = [this, draft, name = *text_of("name"), phone = *text_of("phone"),
+                source = key.empty() ? std::string() : "api:" + key,
+                now = clock_.now()](SQLite::Database& db) {
+        return tickets_.file(db, draft, "", "api", source, now, name, phone);
+    };
+    const auto filed = co_await store_.write(std::move(job));
+    if (queued_) {
+        queued_();
+    }
+    auto out = ticket_json(filed.ticket, tickets_);
+    out["duplicate"] = filed.duplicate;
+    out["group_code"] = filed.group_code.empty() ? json(nullptr) : json(filed.group_code);
+    co_return reply(filed.duplicate ? http::status::ok : http::status::created, out);
+}
+
+asio::awaitable<net::Response> TicketsApi::action(net::ServerRequest request) {
+    const auto code = tickets::normalize_code(request.param("code"));
+    if (!code) {
+        co_return reply(http::status::not_found, {{"error", "no such ticket"}});
+    }
+    const auto body = json::parse(request.message.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+        co_return bad("", "expected a JSON object {\"action\", \"actor\", \"text\"?, \"to\"?}");
+    }
+    const auto str = [&](const char* key) {
+        const auto it = body.find(key);
+        return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    const auto kind = action_kind(str("action"));
+    if (!kind) {
+        co_return bad(
+            "action",
+            "must be one of claim, arrive, plan, progress, resolve, transfer, escalate, confirm, reopen, "
+            "close, cancel");
+    }
+    const auto* staff = tickets_.directory().staff(str("actor"));
+    if (staff == nullptr) {
+        co_return bad("actor", "must be the WeCom userid of someone on a community's staff roster");
+    }
+    tickets::Action action;
+    action.kind = *kind;
+    action.text = str("text");
+    if (*kind == tickets::Action::Kind::transfer) {
+        std::string community;
+        tickets_.directory().staff(str("actor"), &community);
+        const auto* target = tickets_.directory().staff(str("to"));
+        if (target == nullptr) {
+            target = tickets_.directory().staff_named(community, str("to"));
+        }
+        if (target == nullptr) {
+            co_return bad("to", "must name a member of staff (userid or name)");
+        }
+        action.target = target->userid;
+        action.target_name = target->name;
+    }
+    auto actor = tickets_.directory().actor(*staff);
+    auto job = [this, code = *code, action, actor, now = clock_.now()](SQLite::Database& db) {
+        auto done = tickets_.act(db, code, action, actor, now);
+        std::optional<std::pair<tickets::Ticket, std::vector<tickets::Event>>> ok;
+        std::string refusal;
+        if (done) {
+            ok.emplace(*done, store::ticket_events(db, done->id));
+        } else {
+            refusal = done.error().message;
+        }
+        return std::make_pair(std::move(ok), std::move(refusal));
+    };
+    auto [ok, refusal] = co_await store_.write(std::move(job));
+    if (!ok) {
+        const bool missing = refusal.starts_with("找不到工单");
+        co_return reply(missing ? http::status::not_found : http::status::conflict, {{"error", refusal}});
+    }
+    if (queued_) {
+        queued_();
+    }
+    co_return reply(http::status::ok, ticket_json(ok->first, tickets_, &ok->second));
+}
+
+}  // namespace anju::runtime
