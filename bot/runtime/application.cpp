@@ -488,6 +488,8 @@ net::Router Application::make_router() {
                [this](net::ServerRequest r) { return wechat_mp(std::move(r)); });
     router.add(http::verb::post, "/wechat/mp/{id}",
                [this](net::ServerRequest r) { return wechat_mp(std::move(r)); });
+    router.add(http::verb::post, "/admin/wecom/{id}/appchat",
+               [this](net::ServerRequest r) { return admin_appchat(std::move(r)); });
     router.add(http::verb::get, "/wecom/{id}", [this](net::ServerRequest r) { return wecom(std::move(r)); });
     router.add(http::verb::post, "/wecom/{id}", [this](net::ServerRequest r) { return wecom(std::move(r)); });
     router.add(http::verb::get, "/api/v1/tickets",
@@ -635,6 +637,44 @@ asio::awaitable<net::Response> Application::admin_notify(net::ServerRequest requ
                                 {{"error", outcome.error().message()}, {"code", outcome.error().value()}});
     }
     co_return json_response(http::status::ok, {{"via", outcome->via}, {"msgid", outcome->msgid}});
+}
+
+asio::awaitable<net::Response> Application::admin_appchat(net::ServerRequest request) {
+    if (auto refused = admin_refusal(request)) {
+        co_return std::move(*refused);
+    }
+    adapters::wecom::WeComApi* api = nullptr;
+    for (std::size_t i = 0; i < config_.channels.wecom.size(); ++i) {
+        if (config_.channels.wecom[i].id == request.param("id")) {
+            api = wecom_apis_[i].get();
+        }
+    }
+    if (api == nullptr) {
+        co_return json_response(http::status::not_found, {{"error", "no such wecom app with a corp_secret"}});
+    }
+    const auto body = json::parse(request.message.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("name") || !body["name"].is_string() ||
+        !body.contains("owner") || !body["owner"].is_string() || !body.contains("members") ||
+        !body["members"].is_array()) {
+        co_return json_response(
+            http::status::bad_request,
+            {{"error", "expected {\"name\", \"owner\", \"members\": [userid…], \"chatid\"?}"}});
+    }
+    std::vector<std::string> members;
+    for (const auto& m : body["members"]) {
+        if (m.is_string()) {
+            members.push_back(m.get<std::string>());
+        }
+    }
+    auto name = body["name"].get<std::string>();
+    auto owner = body["owner"].get<std::string>();
+    auto chatid = body.value("chatid", std::string());
+    auto created = co_await api->appchat_create(std::move(name), std::move(owner), std::move(members),
+                                                std::move(chatid));
+    if (!created) {
+        co_return json_response(http::status::bad_gateway, {{"error", created.error().message()}});
+    }
+    co_return json_response(http::status::ok, {{"chatid", *created}});
 }
 
 asio::awaitable<net::Response> Application::wecom(net::ServerRequest request) {

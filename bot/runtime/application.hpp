@@ -80,6 +80,9 @@ private:
     asio::awaitable<net::Response> wechat_mp(net::ServerRequest request);
     asio::awaitable<net::Response> admin_notify(net::ServerRequest request);
     asio::awaitable<net::Response> wecom(net::ServerRequest request);
+    // POST /admin/wecom/{id}/appchat: creates a work-group chat owned by the app (appchat/create), the
+    // one-time set-up a group's chatid needs.
+    asio::awaitable<net::Response> admin_appchat(net::ServerRequest request);
     // The tickets admin API behind the bearer token (404 when tickets are off).
     asio::awaitable<net::Response> tickets_call(
         net::ServerRequest request, asio::awaitable<net::Response> (TicketsApi::*call)(net::ServerRequest));

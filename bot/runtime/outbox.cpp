@@ -3,6 +3,7 @@
 #include "bot/core/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -41,6 +42,11 @@ asio::awaitable<void> OutboxSender::run() {
         std::size_t handled = 0;
         try {
             handled = co_await send_due();
+        } catch (const boost::system::system_error& e) {
+            if (e.code() == asio::error::operation_aborted) {
+                throw;  // shutting down
+            }
+            ANJU_LOG_ERROR(outbox_log) << "outbox pass failed" << kv("error", e.what());
         } catch (const std::exception& e) {
             ANJU_LOG_ERROR(outbox_log) << "outbox pass failed" << kv("error", e.what());
         }
@@ -51,7 +57,10 @@ asio::awaitable<void> OutboxSender::run() {
         std::optional<std::int64_t> next;
         try {
             next = co_await store_.run(std::move(read));
-        } catch (const std::exception& e) {
+        } catch (const boost::system::system_error& e) {
+            if (e.code() == asio::error::operation_aborted) {
+                throw;
+            }
             ANJU_LOG_ERROR(outbox_log) << "outbox lookup failed" << kv("error", e.what());
         }
         auto wake = clock_.now() + options_.poll;

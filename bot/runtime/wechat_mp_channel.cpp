@@ -1,7 +1,7 @@
 #include "bot/runtime/wechat_mp_channel.hpp"
 
-#include "bot/core/text.hpp"
 #include "bot/core/log.hpp"
+#include "bot/core/text.hpp"
 
 #include <random>
 
