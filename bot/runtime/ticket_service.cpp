@@ -304,7 +304,8 @@ Filed TicketService::file(SQLite::Database& db, const dialogs::ComplaintDraft& d
     if (!source.empty()) {
         if (auto existing = store::ticket_by_source(db, source)) {
             filed.ticket = *existing;
-            return filed;  // a re-run turn: already filed
+            filed.replayed = true;
+            return filed;  // a re-run turn or a repeated request: already filed
         }
     }
     const auto* community = directory_.community_for(draft.room);

@@ -33,6 +33,7 @@ struct Filed {
     tickets::Ticket ticket;  // the resident's ticket (or the one the report was added to)
     bool duplicate = false;  // the room already had this problem open: added to it
     std::string group_code;  // set when the ticket is (now) part of a group complaint
+    bool replayed = false;   // this source was filed before: nothing new was done
 };
 
 // A resident's message that answers a question the ticket service asked them.

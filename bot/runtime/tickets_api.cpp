@@ -141,8 +141,14 @@ TicketsApi::TicketsApi(store::Store& store, TicketService& tickets, const dialog
 asio::awaitable<net::Response> TicketsApi::list(net::ServerRequest request) {
     const auto query = net::parse_query(request.query);
     store::TicketFilter f;
+    bool history = false;
     for (const auto& [key, value] : query) {
-        if (key == "status") {
+        if (key == "history") {
+            if (value != "1" && value != "true" && value != "0" && value != "false") {
+                co_return bad("history", "must be true or false");
+            }
+            history = value == "1" || value == "true";
+        } else if (key == "status") {
             if (value != "active" && value != "open" && !tickets::parse_status(value)) {
                 co_return bad("status",
                               "unknown status \"" + value + "\" (a status name, \"open\" or \"active\")");
@@ -195,11 +201,21 @@ asio::awaitable<net::Response> TicketsApi::list(net::ServerRequest request) {
             co_return bad(key, "unknown parameter");
         }
     }
-    auto read = [f](SQLite::Database& db) { return store::find_tickets(db, f); };
-    const auto found = co_await store_.run(std::move(read));
+    auto read = [f, history](SQLite::Database& db) {
+        auto tickets = store::find_tickets(db, f);
+        std::vector<std::vector<tickets::Event>> events;
+        if (history) {
+            events.reserve(tickets.size());
+            for (const auto& t : tickets) {
+                events.push_back(store::ticket_events(db, t.id));
+            }
+        }
+        return std::make_pair(std::move(tickets), std::move(events));
+    };
+    const auto [found, events] = co_await store_.run(std::move(read));
     json items = json::array();
-    for (const auto& t : found) {
-        items.push_back(ticket_json(t, tickets_));
+    for (std::size_t i = 0; i < found.size(); ++i) {
+        items.push_back(ticket_json(found[i], tickets_, history ? &events[i] : nullptr));
     }
     json body = {{"tickets", std::move(items)}};
     body["next"] = found.size() == f.limit && !found.empty() ? json(found.back().id) : json(nullptr);
@@ -300,8 +316,10 @@ asio::awaitable<net::Response> TicketsApi::create(net::ServerRequest request) {
     }
     auto out = ticket_json(filed.ticket, tickets_);
     out["duplicate"] = filed.duplicate;
+    out["replayed"] = filed.replayed;
     out["group_code"] = filed.group_code.empty() ? json(nullptr) : json(filed.group_code);
-    co_return reply(filed.duplicate ? http::status::ok : http::status::created, out);
+    const bool created = !filed.duplicate && !filed.replayed;
+    co_return reply(created ? http::status::created : http::status::ok, out);
 }
 
 asio::awaitable<net::Response> TicketsApi::action(net::ServerRequest request) {

@@ -462,6 +462,84 @@ TEST(ConfigTest, ReportsEveryProblemAtOnceInAStableOrder) {
     EXPECT_EQ(problems_of(text), expected);  // the same again: nothing depends on hidden state
 }
 
+TEST(ConfigTest, ReportsEveryProblemOfTheWeComChannelsAndTheTickets) {
+    const std::string text = R"({
+      "channels": {"wecom": [
+        {"id": "staff", "kind": "app", "token": "T", "encoding_aes_key": "short"},
+        {"id": "staff", "kind": "robot", "token": "T",
+         "encoding_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "api_base": "ftp://x"}
+      ]},
+      "tickets": {
+        "group_threshold": 1,
+        "emergency_on_site": "2wd",
+        "routing": {"natures": {"weather": "engineering", "fee": "finance"}},
+        "communities": [{
+          "id": "A B", "name": "x",
+          "staff": [{"userid": "u1", "name": "甲", "roles": ["wizard"]},
+                    {"userid": "u1", "name": "乙", "roles": []}],
+          "groups": [{"department": "magic", "chatid": "c1", "wecom": "nope"}],
+          "assets": {"elevators": [{"building": "3", "number": "1", "last_maintenance": "yesterday"}]},
+          "calendar": {"holidays": ["2026/10/01"]}
+        }]
+      }
+    })";
+    const std::vector<Problem> expected = {
+        problem("channels.wecom[0].corp_id", "is required for an app callback (the CorpID)"),
+        problem("channels.wecom[0].agent_id", "is required for an app callback (the app's AgentId)"),
+        problem("channels.wecom[0].encoding_aes_key",
+                "must be 43 letters and digits (the callback EncodingAESKey)"),
+        problem("channels.wecom[1].id", R"(is used by another account ("staff"))"),
+        problem("channels.wecom[1].kind", R"(must be one of "app", "aibot" (got "robot"))"),
+        problem("channels.wecom[1].corp_id", "is required for an app callback (the CorpID)"),
+        problem("channels.wecom[1].agent_id", "is required for an app callback (the app's AgentId)"),
+        problem("channels.wecom[1].api_base",
+                R"(must be an https:// URL, or http:// to 127.0.0.1, localhost or [::1] (got "ftp://x"))"),
+        problem("tickets.routing.natures", R"(routes "fee" to an unknown department "finance")"),
+        problem("tickets.routing.natures",
+                R"(unknown nature "weather" (known: facility, fee, order, service))"),
+        problem("tickets.emergency_on_site",
+                R"(must be a fixed duration; working days ("wd") are not allowed here)"),
+        problem("tickets.group_threshold", "must be between 2 and 100000 (got 1)"),
+        problem("tickets.communities[0].id",
+                R"(must be 1-32 characters of a-z, 0-9, '_' or '-' (got "A B"))"),
+        problem("tickets.communities[0].staff[0].roles",
+                R"(unknown role "wizard" (known: butler, cs, engineering, order, pm, quality, supervisor))"),
+        problem("tickets.communities[0].staff[1].roles",
+                "must name at least one role (butler, cs, engineering, order, pm, quality, supervisor)"),
+        problem("tickets.communities[0].staff[1].userid", R"(is listed twice ("u1"))"),
+        problem("tickets.communities[0].groups[0].department",
+                R"(unknown department "magic" (known: all, butler, cs, engineering, order, pm, quality))"),
+        problem("tickets.communities[0].groups[0].wecom",
+                R"(must name a channels.wecom app that posts to chatid (got "nope"))"),
+        problem("tickets.communities[0].assets.elevators[0].last_maintenance",
+                "must be a date as YYYY-MM-DD"),
+        problem("tickets.communities[0].calendar.holidays",
+                R"(must hold dates as YYYY-MM-DD (got "2026/10/01"))"),
+    };
+    EXPECT_EQ(problems_of(text), expected);
+}
+
+TEST(ConfigTest, ReadsATicketsSectionWithWorkingDayDeadlines) {
+    const auto loaded = parse_config(R"({
+      "tickets": {
+        "normal_plan": "3wd", "emergency_on_site": "10m",
+        "communities": [{"id": "north", "name": "北苑",
+          "staff": [{"userid": "li", "name": "李工", "roles": ["engineering"], "buildings": ["1", "2"]}],
+          "calendar": {"holidays": ["2026-10-01"], "workdays": ["2026-10-10"]}}]
+      }
+    })",
+                                     kSource, {});
+    ASSERT_TRUE(loaded.has_value()) << ::testing::PrintToString(loaded.error().items);
+    EXPECT_EQ(loaded->tickets.emergency_on_site, std::chrono::minutes(10));
+    ASSERT_EQ(loaded->tickets.communities.size(), 1U);
+    const auto& north = loaded->tickets.communities.front();
+    EXPECT_EQ(north.name, "北苑");
+    ASSERT_EQ(north.staff.size(), 1U);
+    EXPECT_EQ(north.staff.front().buildings, (std::vector<std::string>{"1", "2"}));
+    EXPECT_EQ(loaded->tickets.normal_plan.working_days, 3);
+    EXPECT_EQ(north.calendar.holidays, (std::vector<std::string>{"2026-10-01"}));
+}
+
 TEST(ConfigTest, ReportsDuplicatesBeforeTheOtherProblems) {
     const std::vector<Problem> expected = {
         problem("http.port", "appears more than once"),
