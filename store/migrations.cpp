@@ -150,6 +150,51 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_pending ON outbox (next_at, id) WHERE state = 'pending';
 )sql"},
+    {5, "timers, milestones, rectifications, push preferences",
+     R"sql(
+CREATE TABLE timers (
+    id        INTEGER PRIMARY KEY,
+    key       TEXT NOT NULL UNIQUE,      -- what it is for ("T12:claim:due", "daily_push"); set again = moved
+    kind      TEXT NOT NULL,             -- the handler: sla_warn, sla_due, escalate, auto_close, daily_push, …
+    ticket_id INTEGER NOT NULL DEFAULT 0,
+    due_at    INTEGER NOT NULL,          -- unix milliseconds
+    data      TEXT NOT NULL DEFAULT '',  -- JSON for the handler
+    attempts  INTEGER NOT NULL DEFAULT 0 -- failed firings (the handler threw)
+);
+CREATE INDEX timers_due ON timers (due_at, id);
+CREATE INDEX timers_ticket ON timers (ticket_id) WHERE ticket_id != 0;
+CREATE TABLE milestones (
+    ticket_id  INTEGER NOT NULL REFERENCES tickets (id),
+    name       TEXT NOT NULL,            -- claim, on_site, plan, progress:YYYY-MM-DD, rectification:N
+    department TEXT NOT NULL,
+    due_at     INTEGER NOT NULL,
+    met_at     INTEGER,                  -- set when met (possibly late)
+    missed_at  INTEGER,                  -- set when the deadline passed unmet
+    PRIMARY KEY (ticket_id, name)
+) WITHOUT ROWID;
+CREATE INDEX milestones_due ON milestones (department, due_at);
+CREATE TABLE rectifications (
+    id          INTEGER PRIMARY KEY,
+    ticket_id   INTEGER NOT NULL REFERENCES tickets (id),
+    department  TEXT NOT NULL,
+    reason      TEXT NOT NULL,           -- overdue:<milestone>, reopened, unsatisfied
+    detail      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    due_at      INTEGER NOT NULL,
+    answered_at INTEGER,
+    answered_by TEXT NOT NULL DEFAULT '',
+    answer      TEXT NOT NULL DEFAULT '',
+    UNIQUE (ticket_id, reason)
+);
+CREATE TABLE resident_prefs (
+    resident   TEXT PRIMARY KEY,
+    daily_push INTEGER NOT NULL DEFAULT 1,
+    updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE outbox ADD COLUMN ticket_id INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX outbox_recipient ON outbox (channel, account, target, id) WHERE state = 'pending';
+CREATE INDEX outbox_ticket ON outbox (ticket_id) WHERE ticket_id != 0;
+)sql"},
 };
 
 }  // namespace

@@ -426,8 +426,8 @@ std::vector<Ticket> find_tickets(SQLite::Database& db, const TicketFilter& f) {
 bool enqueue(SQLite::Database& db, const OutboxMessage& m, std::int64_t now_ms) {
     SQLite::Statement insert(
         db,
-        "INSERT INTO outbox (key, channel, account, target, payload, next_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING");
+        "INSERT INTO outbox (key, channel, account, target, payload, next_at, created_at, ticket_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING");
     insert.bind(1, m.key);
     insert.bind(2, m.channel);
     insert.bind(3, m.account);
@@ -435,13 +435,15 @@ bool enqueue(SQLite::Database& db, const OutboxMessage& m, std::int64_t now_ms) 
     insert.bind(5, m.payload);
     insert.bind(6, m.next_at_ms > 0 ? m.next_at_ms : now_ms);
     insert.bind(7, now_ms);
+    insert.bind(8, m.ticket_id);
     return insert.exec() == 1;
 }
 
 std::vector<OutboxMessage> due_messages(SQLite::Database& db, std::int64_t now_ms, std::size_t limit) {
-    SQLite::Statement q(db,
-                        "SELECT id, key, channel, account, target, payload, attempts, next_at FROM outbox"
-                        " WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?");
+    SQLite::Statement q(
+        db,
+        "SELECT id, key, channel, account, target, payload, attempts, next_at, ticket_id FROM outbox"
+        " WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?");
     q.bind(1, now_ms);
     q.bind(2, static_cast<std::int64_t>(limit));
     std::vector<OutboxMessage> out;
@@ -455,6 +457,7 @@ std::vector<OutboxMessage> due_messages(SQLite::Database& db, std::int64_t now_m
         m.payload = q.getColumn(5).getString();
         m.attempts = q.getColumn(6).getInt();
         m.next_at_ms = q.getColumn(7).getInt64();
+        m.ticket_id = q.getColumn(8).getInt64();
         out.push_back(std::move(m));
     }
     return out;

@@ -74,6 +74,7 @@ struct OutboxMessage {
     std::string payload;  // JSON
     int attempts = 0;
     std::int64_t next_at_ms = 0;
+    std::int64_t ticket_id = 0;  // the ticket it is about (0: none), where a failure is recorded
 };
 
 // Queues a message; a second enqueue with the same key is ignored. Returns whether it was queued.

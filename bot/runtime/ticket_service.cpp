@@ -251,12 +251,12 @@ void TicketService::tell_resident(SQLite::Database& db, const Ticket& t, const s
                       {"time", directory_.calendar(t.community).format(now)},
                       {"text", text}}}};
     m.payload = payload.dump();
+    m.ticket_id = t.id;
     store::enqueue(db, m, ms(now));
 }
 
 void TicketService::tell_staff(SQLite::Database& db, const Ticket& t, const std::vector<std::string>& userids,
                                const std::string& key, const std::string& text, Clock::time_point now) {
-    (void)t;
     if (userids.empty() || staff_app_.empty()) {
         return;
     }
@@ -266,6 +266,7 @@ void TicketService::tell_staff(SQLite::Database& db, const Ticket& t, const std:
     m.account = staff_app_;
     m.target = join(userids, "|");
     m.payload = json{{"text", text}}.dump();
+    m.ticket_id = t.id;
     store::enqueue(db, m, ms(now));
 }
 
@@ -290,6 +291,7 @@ void TicketService::post_to_groups(SQLite::Database& db, const Ticket& t, const 
             m.target = g->department;
         }
         m.payload = json{{"markdown", text}, {"mentions", mentions}}.dump();
+        m.ticket_id = t.id;
         store::enqueue(db, m, ms(now));
     }
 }
