@@ -235,6 +235,24 @@ void read_config(Reader& root, Config& c) {
     }
     read_tickets(root, c.tickets, c.channels);
     {
+        auto r = root.object("outbox");
+        r.duration("poll", c.outbox.poll, 100ms, 1h);
+        r.duration("first_retry", c.outbox.first_retry, 100ms, 24h);
+        r.duration("max_retry", c.outbox.max_retry, 100ms, 24h);
+        if (c.outbox.max_retry < c.outbox.first_retry) {
+            r.problem("max_retry", "must not be shorter than first_retry");
+        }
+        r.integer<int>("max_attempts", c.outbox.max_attempts, 1, 100);
+        r.integer<int>("concurrency", c.outbox.concurrency, 1, 64);
+        auto rates = r.object("rates");
+        rates.integer<int>("robot_per_minute", c.outbox.rates.robot_per_minute, 1, 1000);
+        rates.integer<int>("app_per_member_per_minute", c.outbox.rates.app_per_member_per_minute, 1, 1000);
+        rates.integer<int>("appchat_per_minute", c.outbox.rates.appchat_per_minute, 1, 100'000);
+        rates.integer<int>("wechat_mp_per_second", c.outbox.rates.wechat_mp_per_second, 1, 100'000);
+        rates.done();
+        r.done();
+    }
+    {
         auto r = root.object("admin");
         r.secret("token", c.admin.token);
         if (!c.admin.token.empty() && c.admin.token.reveal().size() < 16) {

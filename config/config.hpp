@@ -157,6 +157,14 @@ struct CommunityConfig {
     CalendarConfig calendar;
 };
 
+// After a deadline passes unmet: the assignee is told at once, the area supervisor after
+// `supervisor`, the project manager after `pm` (both counted from the breach).
+struct EscalationLadder {
+    Duration supervisor;
+    Duration pm;
+    friend bool operator==(const EscalationLadder&, const EscalationLadder&) = default;
+};
+
 struct TicketsConfig {
     bool enabled = false;  // the config has a "tickets" section
     // nature → department, and category → department where it differs from its nature's.
@@ -176,6 +184,16 @@ struct TicketsConfig {
         72h;                   // no answer to "已解决吗？" → closed as confirmed (auto)
     int group_threshold = 20;  // households → a group complaint (群体性投诉)
     std::chrono::milliseconds group_window = 24h;
+    // Time (issue 6): claim windows, warnings, the escalation ladder, the daily push, rectification.
+    std::chrono::milliseconds emergency_claim = 5min;  // an emergency is claimed within this
+    int warn_at_percent = 80;                          // pre-breach warning at this share (0: none)
+    EscalationLadder escalation_emergency{{5min, 0}, {15min, 0}};
+    EscalationLadder escalation_normal{{2h, 0}, {0ms, 1}};
+    EscalationLadder escalation_difficult{{0ms, 1}, {0ms, 2}};
+    bool daily_push = true;                   // progress to residents once a day
+    std::string daily_push_at = "18:00";      // local time of the daily push
+    Duration rectification_answer{0ms, 3};    // a department answers a rectification order within this
+    std::string monthly_report_at = "08:00";  // local time on the 1st when last month's report is due
     std::vector<CommunityConfig> communities;
 };
 
@@ -263,6 +281,23 @@ struct DialogsConfig {
     std::vector<std::string> sources;                          // files read, for messages
 };
 
+// The outbox dispatchers (bot/runtime/outbox.hpp): retries and the platforms' rate limits.
+struct OutboxRatesConfig {
+    int robot_per_minute = 20;           // WeCom group robot: per robot (PROTOCOLS §4.7)
+    int app_per_member_per_minute = 30;  // WeCom app messages: per member (§4.5; excess dropped silently)
+    int appchat_per_minute = 200;        // WeCom appchat: per group chat (§4.6)
+    int wechat_mp_per_second = 200;      // WeChat customer-service and template messages: per account
+};
+
+struct OutboxConfig {
+    std::chrono::milliseconds poll = 30s;         // look for due messages at least this often
+    std::chrono::milliseconds first_retry = 30s;  // delay after a first failure, doubling …
+    std::chrono::milliseconds max_retry = 1h;     // … up to this
+    int max_attempts = 10;                        // then the message is given up
+    int concurrency = 4;                          // sends at once per channel (to different recipients)
+    OutboxRatesConfig rates;
+};
+
 struct Config {
     std::string source;     // the file it came from
     std::string effective;  // the config as loaded, defaults filled in, secrets redacted (pretty JSON)
@@ -275,6 +310,7 @@ struct Config {
     ChannelsConfig channels;
     DialogsConfig dialogs;
     TicketsConfig tickets;
+    OutboxConfig outbox;
 };
 
 // One thing wrong with a config: where and what.

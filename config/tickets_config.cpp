@@ -135,6 +135,15 @@ void read_elevators(Reader& assets, CommunityConfig& community) {
     });
 }
 
+// "18:00": two-digit hours 00-23 and minutes 00-59.
+bool is_time_of_day(const std::string& s) {
+    const auto digit = [&s](std::size_t i) { return s[i] >= '0' && s[i] <= '9'; };
+    if (s.size() != 5 || s[2] != ':' || !digit(0) || !digit(1) || !digit(3) || !digit(4)) {
+        return false;
+    }
+    return (s[0] - '0') * 10 + (s[1] - '0') < 24 && s[3] < '6';
+}
+
 void read_route(Reader& r, std::string_view key, std::vector<std::pair<std::string, std::string>>& route,
                 bool natures) {
     std::vector<std::pair<std::string, std::string>> read;
@@ -178,6 +187,32 @@ void read_tickets(Reader& root, TicketsConfig& t, const ChannelsConfig& channels
     r.duration("confirm_timeout", t.confirm_timeout, 1h, 30 * 24h);
     r.integer<int>("group_threshold", t.group_threshold, 2, 100000);
     r.duration("group_window", t.group_window, 1min, 30 * 24h);
+    r.duration("emergency_claim", t.emergency_claim, 1min, 24h);
+    r.integer<int>("warn_at_percent", t.warn_at_percent, 0, 99);
+    {
+        auto ladder = r.object("escalation");
+        const auto read_ladder = [&ladder](std::string_view key, EscalationLadder& l) {
+            auto one = ladder.object(key);
+            one.span("supervisor", l.supervisor, 30 * 24h, 30);
+            one.span("pm", l.pm, 30 * 24h, 30);
+            one.done();
+        };
+        read_ladder("emergency", t.escalation_emergency);
+        read_ladder("normal", t.escalation_normal);
+        read_ladder("difficult", t.escalation_difficult);
+        ladder.done();
+    }
+    r.boolean("daily_push", t.daily_push);
+    r.string("daily_push_at", t.daily_push_at, false);
+    if (!is_time_of_day(t.daily_push_at)) {
+        r.problem("daily_push_at", "must be a local time as HH:MM (got " + in_quotes(t.daily_push_at) + ")");
+    }
+    r.span("rectification_answer", t.rectification_answer, 30 * 24h, 30);
+    r.string("monthly_report_at", t.monthly_report_at, false);
+    if (!is_time_of_day(t.monthly_report_at)) {
+        r.problem("monthly_report_at",
+                  "must be a local time as HH:MM (got " + in_quotes(t.monthly_report_at) + ")");
+    }
     r.array("communities", [&t, &channels](Reader& c, std::size_t /*index*/) {
         CommunityConfig community;
         c.require("id");

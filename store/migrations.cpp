@@ -194,6 +194,9 @@ CREATE TABLE resident_prefs (
 ALTER TABLE outbox ADD COLUMN ticket_id INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX outbox_recipient ON outbox (channel, account, target, id) WHERE state = 'pending';
 CREATE INDEX outbox_ticket ON outbox (ticket_id) WHERE ticket_id != 0;
+-- A room's complaint file without naming the community, and status pages in id order.
+CREATE INDEX tickets_room_only ON tickets (building, unit, room);
+CREATE INDEX tickets_status_id ON tickets (status, id);
 )sql"},
 };
 

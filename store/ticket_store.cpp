@@ -144,6 +144,8 @@ std::vector<Ticket> all(SQLite::Statement& q) {
     return out;
 }
 
+}  // namespace
+
 std::int64_t append_event(SQLite::Database& db, std::int64_t ticket_id, const tickets::Event& e) {
     SQLite::Statement insert(db,
                              "INSERT INTO ticket_events (ticket_id, at, actor, actor_name, kind, text, data)"
@@ -158,6 +160,8 @@ std::int64_t append_event(SQLite::Database& db, std::int64_t ticket_id, const ti
     insert.exec();
     return db.getLastInsertRowid();
 }
+
+namespace {
 
 constexpr const char* kActive = "('dispatched','claimed','on_site','planned','in_progress','resolved')";
 constexpr const char* kOpen = "('dispatched','claimed','on_site','planned','in_progress')";
@@ -494,6 +498,133 @@ void mark_failed(SQLite::Database& db, std::int64_t id, std::string_view error, 
 std::size_t outbox_pending(SQLite::Database& db) {
     return static_cast<std::size_t>(
         db.execAndGet("SELECT count(*) FROM outbox WHERE state = 'pending'").getInt64());
+}
+
+namespace {
+
+constexpr const char* kOutboxColumns =
+    "o.id, o.key, o.channel, o.account, o.target, o.payload, o.attempts, o.next_at, o.ticket_id, "
+    "o.created_at, "
+    "o.state, o.last_error, o.sent_at";
+
+OutboxMessage read_outbox(SQLite::Statement& q) {
+    OutboxMessage m;
+    int c = 0;
+    m.id = q.getColumn(c++).getInt64();
+    m.key = q.getColumn(c++).getString();
+    m.channel = q.getColumn(c++).getString();
+    m.account = q.getColumn(c++).getString();
+    m.target = q.getColumn(c++).getString();
+    m.payload = q.getColumn(c++).getString();
+    m.attempts = q.getColumn(c++).getInt();
+    m.next_at_ms = q.getColumn(c++).getInt64();
+    m.ticket_id = q.getColumn(c++).getInt64();
+    m.created_at_ms = q.getColumn(c++).getInt64();
+    m.state = q.getColumn(c++).getString();
+    m.last_error = q.getColumn(c++).getString();
+    const auto sent = q.getColumn(c++);
+    m.sent_at_ms = sent.isNull() ? 0 : sent.getInt64();
+    return m;
+}
+
+// " AND o.channel IN (?N, ?N+1, …)" for parameters numbered from `first`; "" when `channels` is empty.
+std::string channel_clause(const std::vector<std::string>& channels, int first) {
+    if (channels.empty()) {
+        return {};
+    }
+    std::string sql = " AND o.channel IN (";
+    for (std::size_t i = 0; i < channels.size(); ++i) {
+        sql += (i == 0 ? "?" : ", ?") + std::to_string(first + static_cast<int>(i));
+    }
+    return sql + ")";
+}
+
+void bind_channels(SQLite::Statement& q, const std::vector<std::string>& channels, int first) {
+    for (std::size_t i = 0; i < channels.size(); ++i) {
+        q.bind(first + static_cast<int>(i), channels[i]);
+    }
+}
+
+}  // namespace
+
+std::vector<OutboxMessage> due_heads(SQLite::Database& db, std::int64_t now_ms, std::size_t limit,
+                                     const std::vector<std::string>& channels) {
+    // The outer scan walks outbox_pending (next_at, id); the check for an earlier message to the same
+    // recipient is a seek in outbox_recipient (channel, account, target, id).
+    SQLite::Statement q(db, std::string("SELECT ") + kOutboxColumns +
+                                " FROM outbox o WHERE o.state = 'pending' AND o.next_at <= ?1" +
+                                channel_clause(channels, 3) +
+                                " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending'"
+                                " AND p.channel = o.channel AND p.account = o.account AND p.target = o.target"
+                                " AND p.id < o.id AND (p.attempts > 0 OR p.next_at <= ?1))"
+                                " ORDER BY o.next_at, o.id LIMIT ?2");
+    q.bind(1, now_ms);
+    q.bind(2, static_cast<std::int64_t>(limit));
+    bind_channels(q, channels, 3);
+    std::vector<OutboxMessage> out;
+    while (q.executeStep()) {
+        out.push_back(read_outbox(q));
+    }
+    return out;
+}
+
+std::optional<std::int64_t> next_due_after(SQLite::Database& db, std::int64_t now_ms,
+                                           const std::vector<std::string>& channels) {
+    SQLite::Statement q(db,
+                        "SELECT min(o.next_at) FROM outbox o WHERE o.state = 'pending' AND o.next_at > ?1" +
+                            channel_clause(channels, 2));
+    q.bind(1, now_ms);
+    bind_channels(q, channels, 2);
+    if (!q.executeStep() || q.getColumn(0).isNull()) {
+        return std::nullopt;
+    }
+    return q.getColumn(0).getInt64();
+}
+
+void defer(SQLite::Database& db, std::int64_t id, std::int64_t next_at_ms) {
+    SQLite::Statement q(db, "UPDATE outbox SET next_at = ? WHERE id = ? AND state = 'pending'");
+    q.bind(1, next_at_ms);
+    q.bind(2, id);
+    q.exec();
+}
+
+std::size_t outbox_pending(SQLite::Database& db, const std::vector<std::string>& channels) {
+    SQLite::Statement q(
+        db, "SELECT count(*) FROM outbox o WHERE o.state = 'pending'" + channel_clause(channels, 1));
+    bind_channels(q, channels, 1);
+    q.executeStep();
+    return static_cast<std::size_t>(q.getColumn(0).getInt64());
+}
+
+std::vector<OutboxRow> find_outbox(SQLite::Database& db, const OutboxFilter& f) {
+    std::string sql = std::string("SELECT ") + kOutboxColumns +
+                      ", coalesce(t.code, '') FROM outbox o LEFT JOIN tickets t ON t.id = o.ticket_id"
+                      " WHERE o.id > ?";
+    if (!f.state.empty()) {
+        sql += " AND o.state = ?";
+    }
+    if (!f.ticket_code.empty()) {
+        sql += " AND o.ticket_id = (SELECT id FROM tickets WHERE code = ?)";
+    }
+    sql += " ORDER BY o.id LIMIT ?";
+    SQLite::Statement q(db, sql);
+    int c = 1;
+    q.bind(c++, f.after_id);
+    if (!f.state.empty()) {
+        q.bind(c++, f.state);
+    }
+    if (!f.ticket_code.empty()) {
+        q.bind(c++, f.ticket_code);
+    }
+    q.bind(c++, static_cast<std::int64_t>(f.limit));
+    std::vector<OutboxRow> out;
+    while (q.executeStep()) {
+        OutboxRow row;
+        row.message = read_outbox(q);
+        row.ticket_code = q.getColumn(13).getString();
+        out.push_back(std::move(row));
+    }
+    return out;
 }
 
 }  // namespace anju::store

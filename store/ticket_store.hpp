@@ -29,6 +29,11 @@ Inserted insert_ticket(SQLite::Database& db, tickets::Ticket& ticket, const tick
 // Writes every mutable column of `ticket` and appends `event`. Returns the event's id.
 std::int64_t update_ticket(SQLite::Database& db, const tickets::Ticket& ticket, const tickets::Event& event);
 
+// Appends `event` to the log of ticket `ticket_id` without touching the ticket (something that
+// happened around it, e.g. a message that could not be delivered). Returns the event's id. Throws
+// SQLite::Exception if no such ticket exists (foreign key).
+std::int64_t append_event(SQLite::Database& db, std::int64_t ticket_id, const tickets::Event& event);
+
 std::optional<tickets::Ticket> ticket_by_id(SQLite::Database& db, std::int64_t id);
 std::optional<tickets::Ticket> ticket_by_code(SQLite::Database& db, std::string_view code);
 std::optional<tickets::Ticket> ticket_by_source(SQLite::Database& db, std::string_view source);
@@ -75,6 +80,11 @@ struct OutboxMessage {
     int attempts = 0;
     std::int64_t next_at_ms = 0;
     std::int64_t ticket_id = 0;  // the ticket it is about (0: none), where a failure is recorded
+    // Read back from the table (enqueue ignores them):
+    std::int64_t created_at_ms = 0;
+    std::string state;            // pending | sent | failed
+    std::string last_error;       // why the last attempt failed ("" if none did)
+    std::int64_t sent_at_ms = 0;  // 0 until sent
 };
 
 // Queues a message; a second enqueue with the same key is ignored. Returns whether it was queued.
@@ -88,5 +98,35 @@ void mark_sent(SQLite::Database& db, std::int64_t id, std::int64_t now_ms);
 void mark_failed(SQLite::Database& db, std::int64_t id, std::string_view error, std::int64_t next_at_ms,
                  bool give_up);
 std::size_t outbox_pending(SQLite::Database& db);
+
+// The dispatchers' view (bot/runtime/outbox.hpp). Messages to one recipient (channel, account,
+// target) go out in queue order: a message is held back while an earlier pending one to the same
+// recipient has been tried (it waits for a retry) or is due itself. An earlier message that has not
+// been tried and is not yet due (scheduled for later, or deferred by a rate limit) holds nothing back.
+// `channels` restricts every function below to those channels; empty means all.
+
+// The head of each recipient's queue that is due at `now_ms`, earliest next_at first, at most
+// `limit`: never two messages to the same recipient.
+std::vector<OutboxMessage> due_heads(SQLite::Database& db, std::int64_t now_ms, std::size_t limit,
+                                     const std::vector<std::string>& channels);
+// The earliest next_at after `now_ms` of a pending message, if any: when something may next be due.
+std::optional<std::int64_t> next_due_after(SQLite::Database& db, std::int64_t now_ms,
+                                           const std::vector<std::string>& channels);
+// Moves a pending message to `next_at_ms` without counting an attempt (a rate limit said "not yet").
+void defer(SQLite::Database& db, std::int64_t id, std::int64_t next_at_ms);
+std::size_t outbox_pending(SQLite::Database& db, const std::vector<std::string>& channels);
+
+// A page of the outbox for the admin API, in queue order (id ascending).
+struct OutboxFilter {
+    std::string state;        // pending | sent | failed; "" for any
+    std::string ticket_code;  // only messages about this ticket; "" for any
+    std::size_t limit = 100;
+    std::int64_t after_id = 0;  // paging: ids greater than this
+};
+struct OutboxRow {
+    OutboxMessage message;
+    std::string ticket_code;  // "" when the message is about no ticket
+};
+std::vector<OutboxRow> find_outbox(SQLite::Database& db, const OutboxFilter& filter);
 
 }  // namespace anju::store

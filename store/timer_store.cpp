@@ -95,7 +95,10 @@ bool cancel_timer(SQLite::Database& db, std::string_view key) {
 }
 
 std::size_t cancel_ticket_timers(SQLite::Database& db, std::int64_t ticket_id, std::string_view prefix) {
-    SQLite::Statement q(db, "DELETE FROM timers WHERE ticket_id = ? AND key LIKE ? ESCAPE '\\'");
+    // "ticket_id != 0" lets SQLite use the partial index timers_ticket (it cannot tell a bound
+    // parameter is not 0).
+    SQLite::Statement q(
+        db, "DELETE FROM timers WHERE ticket_id = ? AND ticket_id != 0 AND key LIKE ? ESCAPE '\\'");
     q.bind(1, ticket_id);
     q.bind(2, like_prefix(prefix));
     return static_cast<std::size_t>(q.exec());
@@ -201,6 +204,34 @@ std::vector<Milestone> milestones_of(SQLite::Database& db, std::int64_t ticket_i
     std::vector<Milestone> out;
     while (q.executeStep()) {
         out.push_back(milestone_from(q));
+    }
+    return out;
+}
+
+void drop_open_milestones(SQLite::Database& db, std::int64_t ticket_id) {
+    SQLite::Statement q(
+        db, "DELETE FROM milestones WHERE ticket_id = ? AND met_at IS NULL AND missed_at IS NULL");
+    q.bind(1, ticket_id);
+    q.exec();
+}
+
+std::vector<TicketEvent> events_between(SQLite::Database& db, std::int64_t first_id, std::int64_t last_id,
+                                        std::int64_t since_ms) {
+    SQLite::Statement q(db,
+                        "SELECT ticket_id, at, actor_name, kind, text FROM ticket_events"
+                        " WHERE ticket_id BETWEEN ? AND ? AND at >= ? ORDER BY ticket_id, id");
+    q.bind(1, first_id);
+    q.bind(2, last_id);
+    q.bind(3, since_ms);
+    std::vector<TicketEvent> out;
+    while (q.executeStep()) {
+        TicketEvent e;
+        e.ticket_id = q.getColumn(0).getInt64();
+        e.at_ms = q.getColumn(1).getInt64();
+        e.actor_name = q.getColumn(2).getString();
+        e.kind = q.getColumn(3).getString();
+        e.text = q.getColumn(4).getString();
+        out.push_back(std::move(e));
     }
     return out;
 }

@@ -65,6 +65,21 @@ bool meet_milestone(SQLite::Database& db, std::int64_t ticket_id, std::string_vi
 bool miss_milestone(SQLite::Database& db, std::int64_t ticket_id, std::string_view name, std::int64_t at_ms);
 std::optional<Milestone> milestone(SQLite::Database& db, std::int64_t ticket_id, std::string_view name);
 std::vector<Milestone> milestones_of(SQLite::Database& db, std::int64_t ticket_id);
+// Removes the milestones of a ticket that were neither met nor missed (it was grouped or cancelled:
+// they no longer count).
+void drop_open_milestones(SQLite::Database& db, std::int64_t ticket_id);
+
+// The events of tickets `first_id`..`last_id` at or after `since_ms`, by ticket then id (the daily
+// progress push reads a page of tickets at once).
+struct TicketEvent {
+    std::int64_t ticket_id = 0;
+    std::int64_t at_ms = 0;
+    std::string actor_name;
+    std::string kind;
+    std::string text;
+};
+std::vector<TicketEvent> events_between(SQLite::Database& db, std::int64_t first_id, std::int64_t last_id,
+                                        std::int64_t since_ms);
 
 // ---- rectification orders (整改单) ----
 

@@ -530,7 +530,9 @@ asio::awaitable<boost::system::result<std::string>> MpApi::call_api(std::string_
                                                                     std::string body) {
     auto token = co_await access_token();
     if (!token) {
-        co_return token.error();
+        // The message itself never left: say so, so the caller may retry it (a transport failure of
+        // the send would not allow that).
+        co_return token.error() == errc::transport ? make_error_code(errc::no_token) : token.error();
     }
     auto first = co_await post_once(http_, options_, api, path, body, *token);
     if (!first.token_error) {
@@ -542,7 +544,8 @@ asio::awaitable<boost::system::result<std::string>> MpApi::call_api(std::string_
     std::optional<std::string> stale(std::move(*token));
     auto fresh = co_await token_via_strand(std::move(stale));
     if (!fresh) {
-        co_return fresh.error();
+        // The first send was answered (a token error): nothing was delivered so far.
+        co_return fresh.error() == errc::transport ? make_error_code(errc::no_token) : fresh.error();
     }
     auto second = co_await post_once(http_, options_, api, path, body, *fresh);
     if (!second.token_error) {
@@ -625,6 +628,9 @@ std::string_view anju::ErrcTraits<anju::adapters::wechat_mp::errc>::message(
             return "WeChat is busy; try again later";
         case errc::platform_error:
             return "the WeChat API returned an error";
+        case errc::no_token:
+            return "no WeChat access token could be had (the token endpoint could not be reached or did not "
+                   "answer in time); the message was not sent";
     }
     return "unknown WeChat Official Account API error";
 }

@@ -44,6 +44,7 @@ enum class errc {
     rate_limited,       // 45009/45011: API quota or frequency limit
     platform_busy,      // -1: system busy; worth retrying later with backoff
     platform_error,     // any other non-zero errcode
+    no_token,           // a message call could not get an access token in transport: nothing was sent
 };
 
 boost::system::error_code make_error_code(errc e) noexcept;
@@ -55,6 +56,10 @@ errc errc_from_errcode(std::int64_t errcode) noexcept;
 
 // Customer-service text limit in UTF-8 bytes (PROTOCOLS §8); callers split longer texts.
 inline constexpr std::size_t kMaxTextBytes = 2048;
+
+// WeChat sends one template message per openid + client_msg_id within this time (防重入, PROTOCOLS
+// §3.4): a resend with the same key inside it is safe even if the first one was delivered.
+inline constexpr std::chrono::milliseconds kTemplateDedupeWindow{10 * 60 * 1000};
 
 enum class TokenEndpoint {
     stable,   // POST /cgi-bin/stable_token, normal mode: the recommended one (no token fights)
@@ -98,7 +103,9 @@ struct TemplateMessage {
 // The API client for one official account.
 //
 // Errors: every call returns errc values only. Transport failures (any anju::net::errc) become
-// errc::transport and are never retried, because a send may have been delivered (PROTOCOLS §3.2). A token
+// errc::transport and are never retried, because a send may have been delivered (PROTOCOLS §3.2); when
+// a message call fails earlier, because no access token could be had in transport, it is errc::no_token
+// (nothing was sent; the token call itself, access_token(), still says transport). A token
 // error (40001/40014/42001) on a call expires that token (compare-and-expire), fetches a fresh one and
 // retries the call exactly once; a second token error is errc::token_rejected. errcode -1 is returned as
 // platform_busy without retrying: the caller (outbox) retries later with backoff. Logs never contain the

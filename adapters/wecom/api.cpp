@@ -501,7 +501,8 @@ asio::awaitable<boost::system::result<std::string>> WeComApi::call_api(std::stri
                                                                        std::string body) {
     auto token = co_await access_token();
     if (!token) {
-        co_return token.error();
+        // The message itself never left: say so, so the caller may retry it.
+        co_return token.error() == errc::transport ? make_error_code(errc::no_token) : token.error();
     }
     const auto& secret = options_.corp_secret.reveal();
     auto request = post_request(options_.api_base + path + "?access_token=" + net::percent_encode(*token),
@@ -525,7 +526,8 @@ asio::awaitable<boost::system::result<std::string>> WeComApi::call_api(std::stri
     std::optional<std::string> stale(*token);
     auto fresh = co_await token_via_strand(std::move(stale));
     if (!fresh) {
-        co_return fresh.error();
+        // The first send was answered (a token error): nothing was delivered so far.
+        co_return fresh.error() == errc::transport ? make_error_code(errc::no_token) : fresh.error();
     }
     auto retry = post_request(options_.api_base + path + "?access_token=" + net::percent_encode(*fresh),
                               std::move(body), options_.request_timeout);
@@ -566,6 +568,11 @@ asio::awaitable<boost::system::result<SendReceipt>> WeComApi::send_to_users(std:
     body["agentid"] = options_.agent_id;
     body[msgtype]["content"] = std::move(*clean);
     body["safe"] = 0;
+    if (options_.duplicate_check_interval.count() > 0) {
+        // Makes a resend of this exact request within the interval harmless (PROTOCOLS §4.5, §8).
+        body["enable_duplicate_check"] = 1;
+        body["duplicate_check_interval"] = options_.duplicate_check_interval.count();
+    }
     auto reply = co_await call_api(api, std::string(kMessageSendPath), dump(body));
     if (!reply) {
         co_return reply.error();
@@ -790,6 +797,9 @@ std::string_view anju::ErrcTraits<anju::adapters::wecom::errc>::message(anju::ad
             return "the 智能机器人 response_url was already used, has expired or is invalid";
         case errc::platform_error:
             return "the WeCom API returned an error";
+        case errc::no_token:
+            return "no WeCom access token could be had (the token endpoint could not be reached or did not "
+                   "answer in time); the message was not sent";
     }
     return "unknown WeCom API error";
 }

@@ -43,6 +43,7 @@ enum class errc {
     platform_busy,         // -1: system busy; worth retrying later with backoff
     response_url_invalid,  // respond_aibot: the response_url was used already, expired (1 h) or is unknown
     platform_error,        // any other non-zero errcode
+    no_token,              // a message call could not get an access token in transport: nothing was sent
 };
 
 boost::system::error_code make_error_code(errc e) noexcept;
@@ -70,6 +71,10 @@ struct WeComApiOptions {
     std::string api_base{"https://qyapi.weixin.qq.com"};  // no trailing slash; http://127.0.0.1:PORT in tests
     std::chrono::seconds refresh_margin{300};             // refresh this long before the token expires
     std::chrono::milliseconds request_timeout{10000};     // per HTTP request (transport time, not Clock)
+    // message/send asks WeCom to drop an identical request within this (enable_duplicate_check), so a
+    // resend after a timeout cannot reach people twice; the price is that the same text to the same
+    // people within it is shown once. 0 turns the check off; WeCom allows at most 4 h (PROTOCOLS §4.5).
+    std::chrono::seconds duplicate_check_interval{1800};
 };
 
 // What message/send accepted. Partly invalid recipient lists still send to the valid ones.
@@ -81,7 +86,9 @@ struct SendReceipt {
 // The API client for one self-built app.
 //
 // Errors: every call returns errc values only. Transport failures (any anju::net::errc) become
-// errc::transport and are never retried, because a send may have been delivered. A token error
+// errc::transport and are never retried, because a send may have been delivered; when a message call
+// fails earlier, because no access token could be had in transport, it is errc::no_token (nothing was
+// sent; access_token() itself still says transport). A token error
 // (40001/40014/41001/42001) on a call expires that token (compare-and-expire), fetches a fresh one and
 // retries the call exactly once; a second token error is errc::token_rejected. errcode -1 is returned as
 // platform_busy without retrying: the caller (outbox) retries later with backoff. Logs never contain the

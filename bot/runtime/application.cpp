@@ -3,6 +3,7 @@
 #include "bot/core/log.hpp"
 #include "bot/core/text.hpp"
 #include "bot/net/tls.hpp"
+#include "bot/runtime/scheduler.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -121,7 +122,8 @@ Application::~Application() {
     server_.reset();
     signals_.reset();
     background_.reset();
-    outbox_.reset();
+    scheduler_.reset();
+    outboxes_.clear();
     wecom_channels_.clear();
     wecom_apis_.clear();
     robot_.reset();
@@ -130,6 +132,7 @@ Application::~Application() {
     inbox_.reset();
     conversations_.reset();
     tickets_api_.reset();
+    outbox_api_.reset();
     staff_responder_.reset();
     dialog_responder_.reset();
     tickets_.reset();
@@ -147,6 +150,7 @@ boost::system::result<void, Error> Application::start() {
         return opened.error();
     }
     store_ = std::move(*opened);
+    outbox_api_ = std::make_unique<OutboxApi>(*store_);
     if (auto built = start_dialogs(); !built) {
         return built.error();
     }
@@ -218,11 +222,8 @@ boost::system::result<void, Error> Application::start_dialogs() {
         };
         tickets_ = std::make_unique<TicketService>(*directory_, clock_, labels, staff_app);
         staff_responder_ = std::make_unique<StaffResponder>(*tickets_, dialogs_->understander(), clock_);
-        tickets_api_ = std::make_unique<TicketsApi>(*store_, *tickets_, understander, clock_, [this] {
-            if (outbox_) {
-                outbox_->kick();
-            }
-        });
+        tickets_api_ =
+            std::make_unique<TicketsApi>(*store_, *tickets_, understander, clock_, [this] { committed(); });
     }
     dialog_responder_ = std::make_unique<DialogResponder>(*dialogs_, *store_, clock_, tickets_.get());
     return {};
@@ -252,11 +253,7 @@ boost::system::result<void, Error> Application::start_channels() {
                           clock_,
                           [this](const InboundMessage& m) { return sender_for(m); },
                           [this](const std::shared_ptr<Turn>& turn) { inbox_->finished(turn); },
-                          [this] {
-                              if (outbox_) {
-                                  outbox_->kick();
-                              }
-                          }};
+                          [this] { committed(); }};
     conversations_ = std::make_unique<Conversations>(ioc_.get_executor(), std::move(deps),
                                                      ConversationOptions{}, metrics_);
     inbox_ = std::make_unique<Inbox>(*store_, *conversations_, metrics_);
@@ -301,11 +298,36 @@ boost::system::result<void, Error> Application::start_channels() {
         return wecom.error();
     }
     if (tickets_) {
-        outbox_ = std::make_unique<OutboxSender>(
-            ioc_.get_executor(), *store_, clock_,
-            [this](const store::OutboxMessage& m) { return send_queued(m); }, metrics_);
+        // One dispatcher per channel, so a slow or failing platform does not hold up the others.
+        // Every channel the outbox knows is in exactly one list.
+        for (auto channels : std::vector<std::vector<std::string>>{
+                 {"wechat_mp"}, {"wecom_app"}, {"wecom_chat"}, {"wecom_robot"}, {"wecom_aibot"}}) {
+            outboxes_.push_back(std::make_unique<OutboxSender>(
+                ioc_.get_executor(), *store_, clock_,
+                [this](const store::OutboxMessage& m) { return send_queued(m); }, metrics_,
+                outbox_options(config_.outbox, std::move(channels))));
+        }
+        scheduler_ = std::make_unique<Scheduler>(ioc_.get_executor(), *store_, clock_, metrics_, [this] {
+            for (auto& o : outboxes_) {
+                o->kick();
+            }
+        });
+        tickets_->register_timers(*scheduler_);
+        if (dialog_responder_) {
+            dialog_responder_->register_timers(*scheduler_);
+        }
     }
     return {};
+}
+
+void Application::committed() {
+    // A committed change may have queued messages and set timers earlier than the one awaited.
+    for (auto& o : outboxes_) {
+        o->kick();
+    }
+    if (scheduler_) {
+        scheduler_->kick();
+    }
 }
 
 boost::system::result<void, Error> Application::start_wecom() {
@@ -370,36 +392,14 @@ asio::awaitable<SendOutcome> Application::send_queued(const store::OutboxMessage
     }
     const auto text = payload.value("text", std::string());
     const auto markdown = payload.value("markdown", std::string());
-    // Errors another attempt cannot fix give up at once; the rest are retried.
-    const auto verdict = [](const boost::system::error_code& ec) {
-        namespace wc = adapters::wecom;
-        namespace mp = adapters::wechat_mp;
-        const bool final = ec == wc::errc::invalid_recipient || ec == wc::errc::invalid_chat ||
-                           ec == wc::errc::content_empty || ec == wc::errc::content_too_long ||
-                           ec == wc::errc::no_permission || ec == mp::errc::invalid_recipient ||
-                           ec == mp::errc::not_subscribed || ec == mp::errc::user_refused ||
-                           ec == mp::errc::content_too_long || ec == mp::errc::template_invalid;
-        return final ? SendOutcome::fail(ec.message()) : SendOutcome::again(ec.message());
-    };
+    // What a failure means (retry, give up, or "may have been delivered") is outcome_for's call.
     if (m.channel == "wechat_mp") {
         for (const auto& channel : mp_channels_) {
             if (channel->account() != m.account) {
                 continue;
             }
-            Notification n;
-            n.openid = m.target;
-            n.text = text;
-            n.template_name = payload.value("template", std::string());
-            n.key = m.key;
-            if (const auto it = payload.find("vars"); it != payload.end() && it->is_object()) {
-                for (const auto& [k, v] : it->items()) {
-                    if (v.is_string()) {
-                        n.vars.emplace(k, v.get<std::string>());
-                    }
-                }
-            }
-            auto sent = co_await channel->notify(std::move(n));
-            co_return sent ? SendOutcome::ok() : verdict(sent.error());
+            auto outcome = co_await send_wechat_mp(*channel, m);
+            co_return outcome;
         }
         co_return SendOutcome::fail("no wechat_mp account \"" + m.account + "\"");
     }
@@ -413,7 +413,7 @@ asio::awaitable<SendOutcome> Application::send_queued(const store::OutboxMessage
                 for (auto& part : split_utf8(markdown, adapters::wecom::kMaxAppMarkdownBytes)) {
                     auto sent = co_await api.appchat_send_markdown(m.target, std::move(part));
                     if (!sent) {
-                        co_return verdict(sent.error());
+                        co_return outcome_for(sent.error());
                     }
                 }
                 co_return SendOutcome::ok();
@@ -430,7 +430,8 @@ asio::awaitable<SendOutcome> Application::send_queued(const store::OutboxMessage
                 auto to = users;
                 auto sent = co_await api.send_text(std::move(to), std::move(part));
                 if (!sent) {
-                    co_return verdict(sent.error());
+                    // message/send asks WeCom to drop repeats within duplicate_check_interval.
+                    co_return outcome_for(sent.error(), api.options().duplicate_check_interval);
                 }
             }
             co_return SendOutcome::ok();
@@ -447,7 +448,7 @@ asio::awaitable<SendOutcome> Application::send_queued(const store::OutboxMessage
                 for (auto& part : split_utf8(markdown, adapters::wecom::kMaxRobotMarkdownBytes)) {
                     auto sent = co_await robot_->send_markdown(g.robot_key, std::move(part));
                     if (!sent) {
-                        co_return verdict(sent.error());
+                        co_return outcome_for(sent.error());
                     }
                 }
                 co_return SendOutcome::ok();
@@ -500,6 +501,8 @@ net::Router Application::make_router() {
                [this](net::ServerRequest r) { return tickets_call(std::move(r), &TicketsApi::get); });
     router.add(http::verb::post, "/api/v1/tickets/{code}/actions",
                [this](net::ServerRequest r) { return tickets_call(std::move(r), &TicketsApi::action); });
+    router.add(http::verb::get, "/api/v1/outbox",
+               [this](net::ServerRequest r) { return outbox_call(std::move(r)); });
     return router;
 }
 
@@ -559,9 +562,16 @@ asio::awaitable<void> Application::serve() {
     if (tickets_) {
         auto load = [this](SQLite::Database& db) { tickets_->load_pending_hints(db); };
         co_await store_->run(std::move(load));
+        auto recurring = [this, now = clock_.now()](SQLite::Database& db) {
+            tickets_->ensure_recurring(db, now);
+        };
+        co_await store_->write(std::move(recurring));
     }
-    if (outbox_) {
-        background_->spawn("outbox", outbox_->run());
+    for (auto& o : outboxes_) {
+        background_->spawn("outbox", o->run());
+    }
+    if (scheduler_) {
+        background_->spawn("scheduler", scheduler_->run());
     }
     background_->spawn("housekeeping", housekeeping());
     server_->start();
@@ -685,6 +695,14 @@ asio::awaitable<net::Response> Application::wecom(net::ServerRequest request) {
         }
     }
     co_return net::make_response(http::status::not_found, "");
+}
+
+asio::awaitable<net::Response> Application::outbox_call(net::ServerRequest request) {
+    if (auto refused = admin_refusal(request)) {
+        co_return std::move(*refused);
+    }
+    auto response = co_await outbox_api_->list(std::move(request));
+    co_return response;
 }
 
 asio::awaitable<net::Response> Application::tickets_call(

@@ -14,6 +14,7 @@
 #include "bot/runtime/dialog_responder.hpp"
 #include "bot/runtime/inbox.hpp"
 #include "bot/runtime/outbox.hpp"
+#include "bot/runtime/outbox_api.hpp"
 #include "bot/runtime/responder.hpp"
 #include "bot/runtime/staff_responder.hpp"
 #include "bot/runtime/ticket_service.hpp"
@@ -33,6 +34,8 @@
 #include <optional>
 
 namespace anju::runtime {
+
+class Scheduler;
 
 struct ApplicationOptions {
     bool handle_signals = true;  // SIGINT/SIGTERM start a graceful shutdown (off in in-process tests)
@@ -87,6 +90,9 @@ private:
     asio::awaitable<net::Response> tickets_call(
         net::ServerRequest request, asio::awaitable<net::Response> (TicketsApi::*call)(net::ServerRequest));
     asio::awaitable<SendOutcome> send_queued(const store::OutboxMessage& message);
+    // After any commit that may have queued messages or set timers: wake the outbox and scheduler.
+    void committed();
+    asio::awaitable<net::Response> outbox_call(net::ServerRequest request);
     boost::system::result<void, Error> start_dialogs();
     boost::system::result<void, Error> start_channels();
     boost::system::result<void, Error> start_wecom();
@@ -127,7 +133,9 @@ private:
         wecom_apis_;  // by channels.wecom index; null: no secret
     std::unique_ptr<adapters::wecom::RobotWebhook> robot_;
     std::vector<std::unique_ptr<WeComChannel>> wecom_channels_;
-    std::unique_ptr<OutboxSender> outbox_;
+    std::vector<std::unique_ptr<OutboxSender>> outboxes_;  // one per channel
+    std::unique_ptr<OutboxApi> outbox_api_;
+    std::unique_ptr<Scheduler> scheduler_;
     std::unique_ptr<Background> background_;
     std::unique_ptr<net::HttpServer> server_;
     asio::ip::tcp::endpoint endpoint_;

@@ -1,6 +1,7 @@
 #include "bot/runtime/dialog_responder.hpp"
 
 #include "bot/core/log.hpp"
+#include "bot/runtime/scheduler.hpp"
 #include "bot/tickets/survey.hpp"
 #include "dialogs/state_json.hpp"
 
@@ -65,6 +66,29 @@ DialogResponder::DialogResponder(const dialogs::Dialogs& dialogs, store::Store& 
                                  TicketService* tickets, DialogResponderOptions options)
     : dialogs_(dialogs), store_(store), clock_(clock), tickets_(tickets), options_(options) {}
 
+namespace {
+
+// A short message asking to stop or resume the daily push: "不用推送了", "别再推送", "恢复推送".
+std::optional<bool> push_preference(std::string_view text) {
+    if (text.size() > 36 || text.find("推送") == std::string_view::npos) {
+        return std::nullopt;
+    }
+    for (const std::string_view on : {"恢复推送", "开启推送", "打开推送", "继续推送", "重新推送"}) {
+        if (text.find(on) != std::string_view::npos) {
+            return true;
+        }
+    }
+    for (const std::string_view off : {"不用推送", "不要推送", "别推送", "别再推送", "关闭推送", "取消推送",
+                                       "停止推送", "退订推送", "不需要推送"}) {
+        if (text.find(off) != std::string_view::npos) {
+            return false;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 asio::awaitable<Response> DialogResponder::respond(const InboundMessage& message) {
     const auto conversation = message.conversation_key();
     auto state = co_await load(conversation);
@@ -74,6 +98,15 @@ asio::awaitable<Response> DialogResponder::respond(const InboundMessage& message
         const bool words = message.kind == MessageKind::text || message.kind == MessageKind::voice;
         if (words && !message.text.empty()) {
             const auto understood = dialogs_.understander().understand(message.text);
+            // "不用推送" / "恢复推送": the daily progress push, on or off.
+            if (const auto push = push_preference(understood.normalized)) {
+                Response response;
+                response.persist = [this, conversation, on = *push, now = clock_.now()](SQLite::Database& db,
+                                                                                        Reply& reply) {
+                    reply.texts = {tickets_->set_daily_push(db, conversation, on, now)};
+                };
+                co_return response;
+            }
             // "已解决吗？" and the survey wait for a resident who is not in the middle of a complaint.
             if (state.idle() && tickets_->may_have_pending_ask(conversation)) {
                 if (auto answered = co_await answer_ask(conversation, understood, message.text)) {
@@ -144,6 +177,41 @@ asio::awaitable<Response> DialogResponder::wake(const std::string& conversation_
     event.resident = conversation_key;
     auto turn = dialogs_.step(state, event, clock_.now());
     co_return answer(conversation_key, std::string(), std::move(turn), std::string());
+}
+
+void DialogResponder::register_timers(Scheduler& scheduler) {
+    if (tickets_ == nullptr) {
+        return;
+    }
+    durable_expiry_ = true;
+    scheduler.handle("dialog_expiry", [this](SQLite::Database& db, const store::Timer& timer,
+                                             Clock::time_point now) { expire(db, timer, now); });
+}
+
+void DialogResponder::expire(SQLite::Database& db, const store::Timer& timer, Clock::time_point now) {
+    const auto& conversation = timer.data;
+    const auto text = store::load_dialog_state(db, conversation);
+    if (!text) {
+        return;
+    }
+    auto state = dialogs::state_from_json(*text);
+    if (!state) {
+        return;
+    }
+    dialogs::Event event;
+    event.kind = dialogs::Event::Kind::expire;
+    event.resident = conversation;
+    auto turn = dialogs_.step(*state, event, now);
+    store::save_dialog_state(db, conversation, dialogs::to_json(turn.state), millis(now));
+    if (turn.expire_at) {
+        store::set_timer(db, "D:" + conversation, "dialog_expiry", 0, millis(*turn.expire_at), conversation);
+    }
+    // The next turn of this resident reads what was just saved, not a cached copy.
+    forget(conversation);
+    if (!turn.reply.empty()) {
+        tickets_->message_resident(
+            db, conversation, "D:" + conversation + ":" + std::to_string(timer.due_at_ms), turn.reply, now);
+    }
 }
 
 void DialogResponder::forget(const std::string& conversation_key) {
@@ -219,12 +287,22 @@ Response DialogResponder::answer(const std::string& conversation, const std::str
     if (!turn.reply.empty()) {
         response.reply.texts.push_back(std::move(turn.reply));
     }
-    response.wake_at = turn.expire_at;
+    if (!durable_expiry_) {
+        response.wake_at = turn.expire_at;
+    }
     response.persist = [this, conversation, channel = channel.empty() ? std::string("wechat_mp") : channel,
                         state = dialogs::to_json(turn.state), now, drafts = std::move(drafts),
-                        filings = std::move(filings),
-                        followups = std::move(followups)](SQLite::Database& db, Reply& reply) {
+                        filings = std::move(filings), followups = std::move(followups),
+                        expire_at = turn.expire_at](SQLite::Database& db, Reply& reply) {
         store::save_dialog_state(db, conversation, state, millis(now));
+        if (durable_expiry_) {
+            if (expire_at) {
+                store::set_timer(db, "D:" + conversation, "dialog_expiry", 0, millis(*expire_at),
+                                 conversation);
+            } else {
+                store::cancel_timer(db, "D:" + conversation);
+            }
+        }
         for (const auto& d : drafts) {
             store::insert_draft(db, d);
         }

@@ -11,6 +11,7 @@
 #include "dialogs/flow.hpp"
 #include "store/dialog_store.hpp"
 #include "store/store.hpp"
+#include "store/timer_store.hpp"
 
 #include <cstddef>
 #include <mutex>
@@ -18,6 +19,8 @@
 #include <unordered_map>
 
 namespace anju::runtime {
+
+class Scheduler;
 
 struct DialogResponderOptions {
     // Dialog states kept in memory (the store has them all); the least recently used go first.
@@ -36,6 +39,12 @@ public:
     asio::awaitable<Response> wake(const std::string& conversation_key) override;
     void forget(const std::string& conversation_key) override;
 
+    // Makes dialog expiry durable: instead of an in-memory wake-up, each turn that leaves a dialog
+    // waiting sets a "dialog_expiry" timer in its transaction (and a turn that does not cancels it);
+    // when it fires, the expiry note goes out through the outbox, so a restart loses no note. Needs
+    // the ticket service (for the outbox address). Before serving.
+    void register_timers(Scheduler& scheduler);
+
 private:
     asio::awaitable<dialogs::DialogState> load(const std::string& conversation);
     Response answer(const std::string& conversation, const std::string& channel, dialogs::DialogTurn turn,
@@ -45,12 +54,15 @@ private:
                                                         const dialogs::Understanding& understood,
                                                         std::string text);
     void remember(const std::string& conversation, const dialogs::DialogState& state);
+    // The "dialog_expiry" timer (store thread).
+    void expire(SQLite::Database& db, const store::Timer& timer, Clock::time_point now);
 
     const dialogs::Dialogs& dialogs_;
     store::Store& store_;
     Clock& clock_;
     TicketService* tickets_;
     DialogResponderOptions options_;
+    bool durable_expiry_ = false;  // set before serving, read-only after
 
     struct Cached {
         dialogs::DialogState state;

@@ -1,6 +1,7 @@
 #include "bot/runtime/ticket_service.hpp"
 
 #include "bot/core/log.hpp"
+#include "bot/runtime/ticket_helpers.hpp"
 #include "bot/tickets/code.hpp"
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,9 @@ using tickets::Actor;
 using tickets::Status;
 using tickets::Ticket;
 using Verb = tickets::StaffCommand::Verb;
+using detail::add_unique;
+using detail::event;
+using detail::join;
 
 const log::Logger ticket_log{"tickets"};
 
@@ -92,34 +96,6 @@ std::optional<Address> address_of(const std::string& resident) {
         return std::nullopt;
     }
     return Address{resident.substr(0, a), resident.substr(a + 1, b - a - 1), resident.substr(b + 1)};
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view sep) {
-    std::string out;
-    for (const auto& i : items) {
-        if (!out.empty()) {
-            out += sep;
-        }
-        out += i;
-    }
-    return out;
-}
-
-void add_unique(std::vector<std::string>& v, const std::string& item) {
-    if (!item.empty() && std::find(v.begin(), v.end(), item) == v.end()) {
-        v.push_back(item);
-    }
-}
-
-tickets::Event event(std::string kind, std::string text, Clock::time_point now, std::string data = {}) {
-    tickets::Event e;
-    e.at = now;
-    e.actor = "system";
-    e.actor_name = "系统";
-    e.kind = std::move(kind);
-    e.text = std::move(text);
-    e.data = std::move(data);
-    return e;
 }
 
 }  // namespace
@@ -229,6 +205,21 @@ std::string TicketService::card(const Ticket& t, Clock::time_point now) const {
     md += "时限：" + deadline_text(t, now) + "\n";
     md += "回复「接单 " + t.code + "」认领";
     return md;
+}
+
+bool TicketService::message_resident(SQLite::Database& db, const std::string& resident,
+                                     const std::string& key, const std::string& text, Clock::time_point now) {
+    const auto address = address_of(resident);
+    if (!address || address->channel != "wechat_mp") {
+        return false;
+    }
+    store::OutboxMessage m;
+    m.key = key;
+    m.channel = "wechat_mp";
+    m.account = address->account;
+    m.target = address->sender;
+    m.payload = json{{"text", text}}.dump();
+    return store::enqueue(db, m, ms(now));
 }
 
 void TicketService::tell_resident(SQLite::Database& db, const Ticket& t, const std::string& key,
@@ -389,6 +380,7 @@ Filed TicketService::file(SQLite::Database& db, const dialogs::ComplaintDraft& d
                               << kv("department", t.department);
     check_group(db, filed.ticket, now, filed);
     if (filed.group_code.empty()) {
+        schedule_sla(db, filed.ticket, now);
         notify_filed(db, filed.ticket, now);
     }
     return filed;
@@ -462,7 +454,9 @@ void TicketService::check_group(SQLite::Database& db, Ticket& t, Clock::time_poi
     auto first = event("group_opened", parent.description, now,
                        json{{"households", households.size()}, {"threshold", cfg.group_threshold}}.dump());
     store::insert_ticket(db, parent, first, {});
+    schedule_sla(db, parent, now);
     for (auto& m : members) {
+        stop_sla(db, m);  // the group complaint's clocks are the parent's
         store::set_parent(db, m.id, parent.id);
         m.parent_id = parent.id;
         auto e = event("grouped", "并入群体投诉 " + parent.code, now, json{{"parent", parent.code}}.dump());
@@ -561,6 +555,9 @@ std::string TicketService::staff_command(SQLite::Database& db, const tickets::St
     }
     if (command.verb == Verb::query) {
         return detail(db, *ticket, now);
+    }
+    if (command.verb == Verb::rectify) {
+        return answer_rectification(db, *ticket, command.arg, actor, now);
     }
     Action action;
     action.text = command.arg;
@@ -744,9 +741,7 @@ void TicketService::after_change(SQLite::Database& db, const Ticket& before, con
     if (t.parent_id != 0 && (t.status == Status::closed || t.status == Status::confirmed)) {
         maybe_close_group(db, t.parent_id, now);
     }
-    if (!tickets::is_active(t.status) || t.status == Status::confirmed) {
-        // Answered: the hint is refreshed from the store on the next message.
-    }
+    sla_after_change(db, before, t, e, now);
 }
 
 void TicketService::mirror_to_members(SQLite::Database& db, const Ticket& parent, const tickets::Event& e,
@@ -771,6 +766,9 @@ void TicketService::mirror_to_members(SQLite::Database& db, const Ticket& parent
         mirrored.actor = e.actor;
         mirrored.actor_name = e.actor_name;
         const auto id = store::update_ticket(db, m, mirrored);
+        if (e.kind == "resolve") {
+            set_auto_close(db, m, m.confirm_due.value_or(now + directory_.config().confirm_timeout));
+        }
         const auto key = "T" + std::to_string(m.id) + ":E" + std::to_string(id);
         std::string text;
         if (e.kind == "claim") {

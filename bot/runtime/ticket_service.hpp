@@ -16,6 +16,7 @@
 #include "bot/tickets/ticket.hpp"
 #include "dialogs/types.hpp"
 #include "store/ticket_store.hpp"
+#include "store/timer_store.hpp"
 
 #include <SQLiteCpp/Database.h>
 
@@ -27,6 +28,8 @@
 #include <vector>
 
 namespace anju::runtime {
+
+class Scheduler;
 
 // How the ticket was filed.
 struct Filed {
@@ -99,6 +102,27 @@ public:
     // those closed in the last week. Empty when there are none.
     std::string progress_text(SQLite::Database& db, const std::string& resident, Clock::time_point now);
 
+    // Queues a plain text for a resident (a conversation key) through their channel's outbox;
+    // false when they cannot be reached that way (a walk-in) or `key` was queued before.
+    bool message_resident(SQLite::Database& db, const std::string& resident, const std::string& key,
+                          const std::string& text, Clock::time_point now);
+
+    // ---- time (issue 6): SLA clocks, escalation, auto-close, the daily push; on the store thread ----
+
+    // Registers the handlers of the ticket timers (sla_warn, sla_due, escalate, auto_close,
+    // rectification_due, daily_push, monthly_report). Before the scheduler runs.
+    void register_timers(Scheduler& scheduler);
+    // Sets the recurring timers (daily push, monthly report) to their next time unless one is
+    // already pending and due. At start-up.
+    void ensure_recurring(SQLite::Database& db, Clock::time_point now);
+    // "不用推送" / "恢复推送": returns what to say to the resident.
+    std::string set_daily_push(SQLite::Database& db, const std::string& resident, bool on,
+                               Clock::time_point now);
+    // Called when last month's report is due (on the 1st), with "2026-11". Set before serving.
+    using MonthlyHook =
+        std::function<void(SQLite::Database&, const std::string& month, Clock::time_point now)>;
+    void set_monthly_hook(MonthlyHook hook) { monthly_hook_ = std::move(hook); }
+
     // ---- hints kept in memory (the store is the truth) ----
 
     // Residents who may have a pending ask, so the dialog responder only reads the store for them.
@@ -113,6 +137,24 @@ private:
     void mirror_to_members(SQLite::Database& db, const tickets::Ticket& parent, const tickets::Event& event,
                            Clock::time_point now);
     void maybe_close_group(SQLite::Database& db, std::int64_t parent_id, Clock::time_point now);
+
+    // SLA (ticket_sla.cpp).
+    void schedule_sla(SQLite::Database& db, const tickets::Ticket& t, Clock::time_point now);
+    void stop_sla(SQLite::Database& db, const tickets::Ticket& t);  // grouped or ended: no more clocks
+    void sla_after_change(SQLite::Database& db, const tickets::Ticket& before, const tickets::Ticket& t,
+                          const tickets::Event& e, Clock::time_point now);
+    void set_auto_close(SQLite::Database& db, const tickets::Ticket& t, Clock::time_point at);
+    void open_rectification(SQLite::Database& db, const tickets::Ticket& t, const std::string& reason,
+                            const std::string& detail, Clock::time_point now);
+    std::string answer_rectification(SQLite::Database& db, const tickets::Ticket& t, const std::string& text,
+                                     const tickets::Actor& actor, Clock::time_point now);
+    void on_sla_warn(SQLite::Database& db, const store::Timer& timer, Clock::time_point now);
+    void on_sla_due(SQLite::Database& db, const store::Timer& timer, Clock::time_point now);
+    void on_escalate(SQLite::Database& db, const store::Timer& timer, Clock::time_point now);
+    void on_auto_close(SQLite::Database& db, const store::Timer& timer, Clock::time_point now);
+    void on_rectification_due(SQLite::Database& db, const store::Timer& timer, Clock::time_point now);
+    void on_daily_push(SQLite::Database& db, const store::Timer& timer, Clock::time_point now);
+    void on_monthly_report(SQLite::Database& db, const store::Timer& timer, Clock::time_point now);
 
     // Outbox helpers (keys make every message idempotent).
     void tell_resident(SQLite::Database& db, const tickets::Ticket& t, const std::string& key,
@@ -137,6 +179,7 @@ private:
     std::string staff_app_;
     mutable std::mutex mutex_;
     std::set<std::string> pending_hints_;  // guarded by mutex_
+    MonthlyHook monthly_hook_;
 };
 
 }  // namespace anju::runtime

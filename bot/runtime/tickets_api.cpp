@@ -1,9 +1,12 @@
 #include "bot/runtime/tickets_api.hpp"
 
 #include "bot/net/url.hpp"
+#include "bot/runtime/api_json.hpp"
 #include "bot/tickets/code.hpp"
+#include "bot/tickets/sla.hpp"
 #include "dialogs/state_json.hpp"
 #include "store/ticket_store.hpp"
+#include "store/timer_store.hpp"
 
 #include <charconv>
 
@@ -12,24 +15,10 @@ namespace {
 
 using json = nlohmann::json;
 
-net::Response reply(http::status status, const json& body) {
-    return net::make_response(status, body.dump(2, ' ', false, json::error_handler_t::replace) + "\n",
-                              "application/json");
-}
+using api::bad;
+using api::reply;
 
-net::Response bad(std::string field, std::string why) {
-    return reply(http::status::bad_request, {{"error", std::move(why)}, {"field", std::move(field)}});
-}
-
-std::string iso(Clock::time_point t) {
-    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-    std::time_t tt = static_cast<std::time_t>(secs);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
+using api::iso;
 
 json optional_time(const std::optional<Clock::time_point>& t) { return t ? json(iso(*t)) : json(nullptr); }
 
@@ -62,6 +51,39 @@ std::optional<tickets::Action::Kind> action_kind(std::string_view name) {
         }
     }
     return std::nullopt;
+}
+
+json optional_ms(const std::optional<std::int64_t>& v) {
+    return v ? json(iso(Clock::time_point{std::chrono::milliseconds{*v}})) : json(nullptr);
+}
+
+// The ticket's SLA milestones (met or missed, with the time) and rectification orders.
+json sla_json(SQLite::Database& db, std::int64_t ticket_id) {
+    json milestones = json::array();
+    for (const auto& m : store::milestones_of(db, ticket_id)) {
+        milestones.push_back({{"name", m.name},
+                              {"label", tickets::milestone_label(m.name)},
+                              {"department", m.department},
+                              {"due", optional_ms(m.due_at_ms)},
+                              {"met_at", optional_ms(m.met_at_ms)},
+                              {"missed_at", optional_ms(m.missed_at_ms)},
+                              {"state", m.met_at_ms      ? (m.missed_at_ms ? "met_late" : "met")
+                                        : m.missed_at_ms ? "missed"
+                                                         : "pending"}});
+    }
+    json orders = json::array();
+    for (const auto& r : store::rectifications_of(db, ticket_id)) {
+        orders.push_back({{"id", r.id},
+                          {"department", r.department},
+                          {"reason", r.reason},
+                          {"detail", r.detail},
+                          {"created_at", optional_ms(r.created_at_ms)},
+                          {"due", optional_ms(r.due_at_ms)},
+                          {"answered_at", optional_ms(r.answered_at_ms)},
+                          {"answered_by", r.answered_by},
+                          {"answer", r.answer}});
+    }
+    return {{"milestones", std::move(milestones)}, {"rectifications", std::move(orders)}};
 }
 
 }  // namespace
@@ -185,17 +207,8 @@ asio::awaitable<net::Response> TicketsApi::list(net::ServerRequest request) {
             }
             (key == "from" ? f.from_ms : f.to_ms) = *t;
         } else if (key == "limit" || key == "after") {
-            std::int64_t n = 0;
-            auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-            if (ec != std::errc{} || p != value.data() + value.size() || n < 0 ||
-                (key == "limit" && (n < 1 || n > 1000))) {
-                co_return bad(
-                    key, key == "limit" ? "must be 1-1000" : "must be a ticket id (the \"next\" of a page)");
-            }
-            if (key == "limit") {
-                f.limit = static_cast<std::size_t>(n);
-            } else {
-                f.after_id = n;
+            if (auto wrong = api::read_page_param(key, value, f.limit, f.after_id, "ticket")) {
+                co_return bad(key, std::move(*wrong));
             }
         } else {
             co_return bad(key, "unknown parameter");
@@ -228,7 +241,7 @@ asio::awaitable<net::Response> TicketsApi::get(net::ServerRequest request) {
         co_return reply(http::status::not_found, {{"error", "no such ticket"}});
     }
     auto read = [code = *code](SQLite::Database& db) {
-        std::optional<std::tuple<tickets::Ticket, std::vector<tickets::Event>, std::string>> out;
+        std::optional<std::tuple<tickets::Ticket, std::vector<tickets::Event>, std::string, json>> out;
         if (auto t = store::ticket_by_code(db, code)) {
             std::string parent;
             if (t->parent_id != 0) {
@@ -237,7 +250,7 @@ asio::awaitable<net::Response> TicketsApi::get(net::ServerRequest request) {
                 }
             }
             auto events = store::ticket_events(db, t->id);
-            out.emplace(std::move(*t), std::move(events), std::move(parent));
+            out.emplace(std::move(*t), std::move(events), std::move(parent), sla_json(db, t->id));
         }
         return out;
     };
@@ -245,8 +258,11 @@ asio::awaitable<net::Response> TicketsApi::get(net::ServerRequest request) {
     if (!found) {
         co_return reply(http::status::not_found, {{"error", "no such ticket"}});
     }
-    const auto& [t, events, parent] = *found;
-    co_return reply(http::status::ok, ticket_json(t, tickets_, &events, parent));
+    const auto& [t, events, parent, sla] = *found;
+    auto body = ticket_json(t, tickets_, &events, parent);
+    body["milestones"] = sla["milestones"];
+    body["rectifications"] = sla["rectifications"];
+    co_return reply(http::status::ok, body);
 }
 
 asio::awaitable<net::Response> TicketsApi::create(net::ServerRequest request) {

@@ -140,6 +140,12 @@ asio::awaitable<void> WeChatMpChannel::deliver(std::shared_ptr<Turn> turn, Reply
 namespace anju::runtime {
 
 asio::awaitable<boost::system::result<NotifyOutcome>> WeChatMpChannel::notify(Notification n) {
+    auto report = co_await notify_reporting(std::move(n));
+    co_return std::move(report.result);
+}
+
+asio::awaitable<NotifyReport> WeChatMpChannel::notify_reporting(Notification n) {
+    NotifyReport report;
     std::vector<std::string> parts;
     for (auto& part : split_utf8(n.text, options_.max_text_bytes)) {
         parts.push_back(std::move(part));
@@ -154,34 +160,44 @@ asio::awaitable<boost::system::result<NotifyOutcome>> WeChatMpChannel::notify(No
     }
     if (!failure && !parts.empty()) {
         replies_.with({account(), "customer_service"}).inc();
-        co_return NotifyOutcome{"customer_service", 0};
+        report.result = NotifyOutcome{"customer_service", 0};
+        co_return report;
     }
     const bool window_closed =
         failure == mp::errc::window_closed || failure == mp::errc::quota_exceeded || parts.empty();
     if (!window_closed) {
         replies_.with({account(), "failed"}).inc();
-        co_return failure;
+        report.result = failure;
+        co_return report;
     }
     const auto spec = options_.templates.find(n.template_name);
     if (spec == options_.templates.end()) {
         ANJU_LOG_WARN(mp_log) << "window closed and no template to fall back on" << kv("account", account())
                               << kv("template", n.template_name);
         replies_.with({account(), "failed"}).inc();
-        co_return make_error_code(mp::errc::template_invalid);
+        report.result = make_error_code(mp::errc::template_invalid);
+        co_return report;
     }
     n.vars.emplace("text", n.text);
     auto message = mp::render_template(spec->second, n.vars, n.openid, n.key);
     if (!message) {
         replies_.with({account(), "failed"}).inc();
-        co_return message.error();
+        report.result = message.error();
+        co_return report;
     }
+    const bool keyed = !message->client_msg_id.empty();
     auto msgid = co_await api_.send_template(std::move(*message));
     if (!msgid) {
         replies_.with({account(), "failed"}).inc();
-        co_return msgid.error();
+        report.result = msgid.error();
+        if (keyed) {
+            report.idempotent_for = mp::kTemplateDedupeWindow;
+        }
+        co_return report;
     }
     replies_.with({account(), "template"}).inc();
-    co_return NotifyOutcome{"template", *msgid};
+    report.result = NotifyOutcome{"template", *msgid};
+    co_return report;
 }
 
 }  // namespace anju::runtime

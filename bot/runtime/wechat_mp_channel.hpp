@@ -41,6 +41,15 @@ struct NotifyOutcome {
     std::int64_t msgid = 0;
 };
 
+// notify() with what a caller needs to decide whether a failure may be retried (the outbox).
+struct NotifyReport {
+    boost::system::result<NotifyOutcome> result{NotifyOutcome{}};
+    // On failure: how long WeChat drops a repeat of the request that failed, i.e. the template's
+    // client_msg_id lifetime (adapters::wechat_mp::kTemplateDedupeWindow) when it was a template sent
+    // with a key; zero for customer-service texts, which have no idempotency key.
+    std::chrono::milliseconds idempotent_for{0};
+};
+
 class WeChatMpChannel final : public ChannelSender {
 public:
     // Everything passed by reference must outlive the channel.
@@ -59,6 +68,9 @@ public:
     // Fails with the platform error (adapters::wechat_mp::errc) or template_invalid when no
     // usable template is configured. Thread-safe.
     asio::awaitable<boost::system::result<NotifyOutcome>> notify(Notification notification);
+
+    // notify(), also telling whether the failed request carried an idempotency key. Thread-safe.
+    asio::awaitable<NotifyReport> notify_reporting(Notification notification);
 
     const std::string& account() const { return endpoint_.options().account; }
 

@@ -107,6 +107,52 @@ std::string Calendar::date(Clock::time_point t) const {
     return buf;
 }
 
+std::string Calendar::month(Clock::time_point t) const { return date(t).substr(0, 7); }
+
+Clock::time_point Calendar::day_start(Clock::time_point t) const {
+    return Clock::time_point{
+        std::chrono::duration_cast<Clock::duration>(std::chrono::hours(24) * local_day(t) - offset_)};
+}
+
+Clock::time_point Calendar::next_time_of_day(Clock::time_point t, int minute_of_day) const {
+    auto at = day_start(t) + std::chrono::minutes(minute_of_day);
+    while (at <= t) {
+        at += std::chrono::hours(24);
+    }
+    return at;
+}
+
+Clock::time_point Calendar::next_month_start(Clock::time_point t, int minute_of_day) const {
+    int y = 0;
+    unsigned m = 0;
+    unsigned d = 0;
+    civil_from_days(local_day(t), y, m, d);
+    for (int i = 0; i < 2; ++i) {
+        const auto first = days_from_civil(y, m, 1);
+        const auto at = Clock::time_point{std::chrono::duration_cast<Clock::duration>(
+            std::chrono::hours(24) * first + std::chrono::minutes(minute_of_day) - offset_)};
+        if (at > t) {
+            return at;
+        }
+        m = m == 12 ? 1 : m + 1;
+        y = m == 1 ? y + 1 : y;
+    }
+    return t;  // unreachable: next month's 1st is always after t
+}
+
+std::optional<int> minute_of_day(std::string_view s) {
+    const auto digit = [&s](std::size_t i) { return s[i] >= '0' && s[i] <= '9'; };
+    if (s.size() != 5 || s[2] != ':' || !digit(0) || !digit(1) || !digit(3) || !digit(4)) {
+        return std::nullopt;
+    }
+    const int h = (s[0] - '0') * 10 + (s[1] - '0');
+    const int m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (h > 23 || m > 59) {
+        return std::nullopt;
+    }
+    return h * 60 + m;
+}
+
 std::string Calendar::format(Clock::time_point t) const {
     const auto day = local_day(t);
     int y = 0;

@@ -8,8 +8,10 @@
 #include "config/config.hpp"
 
 #include <chrono>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 namespace anju::tickets {
 
@@ -30,6 +32,15 @@ public:
     std::string format_relative(Clock::time_point t, Clock::time_point now) const;
     // "2026-11-27" (local).
     std::string date(Clock::time_point t) const;
+    // "2026-11" (local).
+    std::string month(Clock::time_point t) const;
+
+    // The local midnight that starts the day of `t`.
+    Clock::time_point day_start(Clock::time_point t) const;
+    // The first moment after `t` whose local time of day is `minute_of_day` (0-1439).
+    Clock::time_point next_time_of_day(Clock::time_point t, int minute_of_day) const;
+    // The first moment after `t` that is the 1st of a month at `minute_of_day` local.
+    Clock::time_point next_month_start(Clock::time_point t, int minute_of_day) const;
 
 private:
     // Days since 1970-01-01 of the local date of `t`, and back.
@@ -40,6 +51,9 @@ private:
     std::set<std::int64_t> holidays_;
     std::set<std::int64_t> workdays_;
 };
+
+// "18:00" → 1080; nullopt when it is not HH:MM.
+std::optional<int> minute_of_day(std::string_view hhmm);
 
 // Days since 1970-01-01 of a proleptic Gregorian date, and back (Howard Hinnant's algorithms).
 std::int64_t days_from_civil(int year, unsigned month, unsigned day);

@@ -1,6 +1,6 @@
 // The short Chinese commands staff write in the work group (@bot) or to the app one-to-one:
-// 接单 / 到场 / 方案 / 进展 / 完成 / 转派 / 升级 / 查询 <code> …, 我的, 待办, 登记, 帮助. Pure parsing;
-// what a command does is the ticket service's business.
+// 接单 / 到场 / 方案 / 进展 / 完成 / 转派 / 升级 / 整改 / 查询 <code> …, 我的, 待办, 登记, 帮助. Pure
+// parsing; what a command does is the ticket service's business.
 #pragma once
 
 #include <string>
@@ -17,6 +17,7 @@ struct StaffCommand {
         resolve,
         transfer,
         escalate,
+        rectify,  // 整改 <code> <measures>: the department's answer to a rectification order
         query,
         mine,
         todo,

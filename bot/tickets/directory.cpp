@@ -181,7 +181,7 @@ Deadlines Directory::deadlines(const Ticket& ticket, Clock::time_point now) cons
         case dialogs::Urgency::emergency:
             d.on_site_due = now + (ticket.nature == dialogs::Nature::order ? config_.order_immediate_on_site
                                                                            : config_.emergency_on_site);
-            d.claim_due = d.on_site_due;
+            d.claim_due = std::min(*d.on_site_due, now + config_.emergency_claim);
             break;
         case dialogs::Urgency::normal:
             d.plan_due = cal.add(

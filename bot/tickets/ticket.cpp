@@ -89,6 +89,16 @@ std::optional<Satisfaction> parse_satisfaction(std::string_view text) {
     return std::nullopt;
 }
 
+std::optional<Action::Kind> parse_action_kind(std::string_view text) {
+    for (int i = 0; i <= static_cast<int>(Action::Kind::attach); ++i) {
+        const auto k = static_cast<Action::Kind>(i);
+        if (to_string(k) == text) {
+            return k;
+        }
+    }
+    return std::nullopt;
+}
+
 std::string_view to_string(Action::Kind k) {
     switch (k) {
         case Action::Kind::claim:

@@ -137,6 +137,8 @@ struct Action {
 };
 
 std::string_view to_string(Action::Kind k);
+// The kind named by an event kind ("claim", "resolve", …); nullopt for other events.
+std::optional<Action::Kind> parse_action_kind(std::string_view text);
 
 // The outcome of an accepted action.
 struct Decision {

@@ -245,6 +245,23 @@ TEST_F(MpApiTest, TokenTransportFailureIsTransport) {
     EXPECT_EQ(token.error(), make_error_code(errc::transport));
 }
 
+TEST_F(MpApiTest, ASendWithoutATokenIsNoTokenNotTransport) {
+    // Nothing was sent, so the outbox may retry it (a transport failure of the send may not be).
+    http_.push_error(net::errc::timeout);
+    const auto sent = run(api_.send_text("oUser-1", "hi"));
+    ASSERT_FALSE(sent.has_value());
+    EXPECT_EQ(sent.error(), make_error_code(errc::no_token));
+    EXPECT_EQ(http_.requests().size(), 1U);
+
+    // Also when the refresh after a token error fails: the rejected send delivered nothing.
+    push_token("TOKEN-1");
+    push_errcode(42001);
+    http_.push_error(net::errc::connection_refused);
+    const auto again = run(api_.send_text("oUser-1", "hi"));
+    ASSERT_FALSE(again.has_value());
+    EXPECT_EQ(again.error(), make_error_code(errc::no_token));
+}
+
 struct TokenEndpointCase {
     std::string body;
     errc expected;

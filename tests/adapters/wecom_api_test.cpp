@@ -458,6 +458,21 @@ TEST_F(WeComApiTest, SendTextPostsToTheUsers) {
     EXPECT_EQ(net::find_header(requests.back().headers, "Content-Type"), "application/json; charset=utf-8");
 }
 
+TEST_F(WeComApiTest, AppMessagesAskForTheDuplicateCheck) {
+    ASSERT_TRUE(run(api_.send_text({"zhangsan"}, "工单 K7M3PX 已超时")).has_value());
+    auto off = options();
+    off.duplicate_check_interval = std::chrono::seconds(0);
+    WeComApi unchecked(ioc_.get_executor(), http_, clock_, off);
+    ASSERT_TRUE(run(unchecked.send_text({"zhangsan"}, "工单 K7M3PX 已超时")).has_value());
+
+    const auto messages = platform_.app_messages();
+    ASSERT_EQ(messages.size(), 2U);
+    // A resend of the same request within the interval reaches nobody twice (PROTOCOLS §4.5).
+    EXPECT_EQ(messages[0].body.at("enable_duplicate_check"), 1);
+    EXPECT_EQ(messages[0].body.at("duplicate_check_interval"), 1800);
+    EXPECT_FALSE(messages[1].body.contains("enable_duplicate_check"));
+}
+
 TEST_F(WeComApiTest, SendMarkdownPostsMarkdown) {
     const auto sent =
         run(api_.send_markdown({"@all"}, "## 停水通知\n> <font color=\"warning\">明天 9:00–12:00</font>"));
@@ -917,6 +932,12 @@ TEST_F(WeComApiScriptedTest, TokenEndpointOddities) {
     clock_.advance(24h);
     push_token("T-3");
     EXPECT_EQ(run(api_.access_token()).value(), "T-3");
+}
+
+TEST_F(WeComApiScriptedTest, ASendWithoutATokenIsNoTokenNotTransport) {
+    http_.push_error(net::errc::timeout);
+    EXPECT_EQ(run(api_.appchat_send_text("c", "hi")).error(), make_error_code(errc::no_token));
+    EXPECT_EQ(http_.requests().size(), 1U);
 }
 
 TEST_F(WeComApiScriptedTest, TransportFailuresAreNeverRetried) {

@@ -123,11 +123,19 @@ TEST(ConfigTest, EffectiveShowsEveryDefaultInItsConfigForm) {
         "admin": {"token": "<empty> (from file)"},
         "channels": {"wechat_mp": [], "wecom": []},
         "dialogs": {"dir": "dialogs", "expire_after": "30m", "max_attempts": 2},
+        "outbox": {"poll": "30s", "first_retry": "30s", "max_retry": "1h", "max_attempts": 10, "concurrency": 4,
+                   "rates": {"robot_per_minute": 20, "app_per_member_per_minute": 30, "appchat_per_minute": 200,
+                             "wechat_mp_per_second": 200}},
         "tickets": {"routing": {"natures": {}, "categories": {}}, "utc_offset_minutes": 480,
                     "emergency_on_site": "15m", "order_immediate_on_site": "5m", "normal_plan": "2wd",
                     "engineering_plan": "1d", "difficult_plan": "5wd", "start_within": "1wd",
                     "transfer_contact": "1h", "confirm_timeout": "3d", "group_threshold": 20,
-                    "group_window": "1d", "communities": []}
+                    "group_window": "1d", "emergency_claim": "5m", "warn_at_percent": 80,
+                    "escalation": {"emergency": {"supervisor": "5m", "pm": "15m"},
+                                   "normal": {"supervisor": "2h", "pm": "1wd"},
+                                   "difficult": {"supervisor": "1wd", "pm": "2wd"}},
+                    "daily_push": true, "daily_push_at": "18:00", "rectification_answer": "3wd",
+                    "monthly_report_at": "08:00", "communities": []}
     })j");
     EXPECT_EQ(effective, expected) << loaded->effective;
 }

@@ -434,9 +434,21 @@ TEST_F(TicketsFlowTest, AComplaintGoesFromTheResidentToTheWorkGroupAndBackToClos
     EXPECT_EQ(ticket["first_responder"], winner);
     EXPECT_EQ(ticket["category"], "elevator");
     EXPECT_EQ(ticket["department"], "engineering");
-    const std::vector<std::string> expected = {"filed",  "claim",   "progress", "resolve",
-                                               "reopen", "resolve", "confirm",  "rate"};
+    // Reopening opens a rectification order (issue 6) for quality.
+    const std::vector<std::string> expected = {"filed",   "claim",   "progress",
+                                               "resolve", "reopen",  "rectification_opened",
+                                               "resolve", "confirm", "rate"};
     EXPECT_EQ(event_kinds(code), expected);
+    ASSERT_EQ(ticket["rectifications"].size(), 1U);
+    EXPECT_EQ(ticket["rectifications"][0]["reason"], "reopened");
+    // The claim and plan milestones were met, and say when.
+    for (const auto& m : ticket["milestones"]) {
+        if (m["name"] == "claim" || m["name"] == "plan") {
+            EXPECT_EQ(m["state"], "met") << m.dump();
+            EXPECT_TRUE(m["met_at"].is_string()) << m.dump();
+        }
+    }
+    EXPECT_GE(ticket["milestones"].size(), 2U);
     const auto& events = ticket["events"];
     EXPECT_FALSE(events[0]["data"]["evidence"].empty()) << events[0].dump();  // the classification evidence
     EXPECT_EQ(events[1]["actor"], "staff:" + winner);

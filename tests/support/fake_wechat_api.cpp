@@ -73,6 +73,43 @@ void FakeWeChatApi::set_response_delay(std::chrono::milliseconds delay) {
     delay_ = delay;
 }
 
+void FakeWeChatApi::fail_next_sends_with_status(int status, int count) {
+    std::lock_guard lock(mutex_);
+    status_failure_ = Injected{status, count};
+}
+
+void FakeWeChatApi::stall_next_sends(SendKind kind, int count, std::chrono::milliseconds delay,
+                                     bool deliver) {
+    std::lock_guard lock(mutex_);
+    send_stall_ = Stall{kind, count, delay, deliver};
+}
+
+void FakeWeChatApi::stall_next_token_requests(int count, std::chrono::milliseconds delay) {
+    std::lock_guard lock(mutex_);
+    token_stall_ = Injected{0, count};
+    token_stall_delay_ = delay;
+}
+
+void FakeWeChatApi::close_window(const std::string& openid) {
+    std::lock_guard lock(mutex_);
+    closed_windows_.insert(openid);
+}
+
+void FakeWeChatApi::open_window(const std::string& openid) {
+    std::lock_guard lock(mutex_);
+    closed_windows_.erase(openid);
+}
+
+std::vector<StalledSend> FakeWeChatApi::stalled_sends() const {
+    std::lock_guard lock(mutex_);
+    return stalled_;
+}
+
+std::vector<std::string> FakeWeChatApi::window_refusals() const {
+    std::lock_guard lock(mutex_);
+    return window_refusals_;
+}
+
 void FakeWeChatApi::set_expires_in(int seconds) {
     std::lock_guard lock(mutex_);
     expires_in_ = seconds;
@@ -118,12 +155,15 @@ LoopbackResponse FakeWeChatApi::handle(const net::HttpRequest& request) {
     std::lock_guard lock(mutex_);
     response.delay = delay_;
     if (path == "/cgi-bin/token" || path == "/cgi-bin/stable_token") {
-        response.body = issue_token(request.method, path, query, request.body).dump();
+        response.body = issue_token(request.method, path, query, request.body, response).dump();
     } else if (path == "/cgi-bin/message/custom/send" || path == "/cgi-bin/message/template/send") {
         if (request.method != "POST") {
             response.body = error(43002, "require POST method").dump();
         } else {
-            response.body = accept_send(path, query, request.body).dump();
+            auto reply = accept_send(path, query, request.body, response);
+            if (response.body.empty()) {
+                response.body = reply.dump();
+            }
         }
     } else {
         response.status = 404;
@@ -134,7 +174,7 @@ LoopbackResponse FakeWeChatApi::handle(const net::HttpRequest& request) {
 }
 
 Json FakeWeChatApi::issue_token(std::string_view method, const std::string& path, std::string_view query,
-                                const std::string& body) {
+                                const std::string& body, LoopbackResponse& response) {
     ++token_requests_;
     const bool classic = path == "/cgi-bin/token";
     std::string grant_type;
@@ -180,6 +220,11 @@ Json FakeWeChatApi::issue_token(std::string_view method, const std::string& path
     if (const auto injected = take(token_failure_.remaining, token_failure_.errcode)) {
         return error(*injected, "injected failure");
     }
+    if (take(token_stall_.remaining, 0)) {
+        // Answered after the client has given up, and nothing issued.
+        response.delay = token_stall_delay_;
+        return error(-1, "system error");
+    }
     current_token_ = "TOKEN-" + std::to_string(next_token_++);
     tokens_[current_token_] = false;
     Json reply;
@@ -188,7 +233,8 @@ Json FakeWeChatApi::issue_token(std::string_view method, const std::string& path
     return reply;
 }
 
-Json FakeWeChatApi::accept_send(const std::string& path, std::string_view query, const std::string& body) {
+Json FakeWeChatApi::accept_send(const std::string& path, std::string_view query, const std::string& body,
+                                LoopbackResponse& response) {
     ++send_requests_;
     const auto params = net::parse_query(query);
     const auto token = net::find_param(params, "access_token");
@@ -202,6 +248,13 @@ Json FakeWeChatApi::accept_send(const std::string& path, std::string_view query,
     if (known->second) {
         return error(42001, "access_token expired");
     }
+    if (const auto status = take(status_failure_.remaining, status_failure_.errcode)) {
+        // What a gateway in front of the platform answers when the backend is down.
+        response.status = *status;
+        response.headers = {{"Content-Type", "text/html"}};
+        response.body = "<html><body>" + std::to_string(*status) + " Bad Gateway</body></html>";
+        return {};
+    }
     if (const auto injected = take(send_failure_.remaining, send_failure_.errcode)) {
         return error(*injected, "injected failure");
     }
@@ -212,7 +265,27 @@ Json FakeWeChatApi::accept_send(const std::string& path, std::string_view query,
     if (string_at(json, "touser").empty()) {
         return error(40003, "invalid openid");
     }
-    if (path == "/cgi-bin/message/custom/send") {
+    const bool custom = path == "/cgi-bin/message/custom/send";
+    if (custom && closed_windows_.contains(string_at(json, "touser"))) {
+        window_refusals_.push_back(string_at(json.value("text", Json::object()), "content"));
+        return error(45015, "response out of time limit or subscription is canceled");
+    }
+    const auto kind = custom ? SendKind::custom : SendKind::template_message;
+    if (send_stall_.remaining > 0 && (send_stall_.kind == SendKind::any || send_stall_.kind == kind)) {
+        --send_stall_.remaining;
+        response.delay = send_stall_.delay;
+        StalledSend stalled;
+        stalled.kind = kind;
+        stalled.touser = string_at(json, "touser");
+        stalled.text = string_at(json.value("text", Json::object()), "content");
+        stalled.client_msg_id = string_at(json, "client_msg_id");
+        stalled.delivered = send_stall_.deliver;
+        stalled_.push_back(stalled);
+        if (!send_stall_.deliver) {
+            return error(-1, "system error");
+        }
+    }
+    if (custom) {
         return accept_custom(std::move(json), known->first);
     }
     return accept_template(std::move(json), known->first);
@@ -237,6 +310,7 @@ Json FakeWeChatApi::accept_custom(Json body, const std::string& token) {
         return error(40008, "invalid message type");
     }
     message.body = std::move(body);
+    message.seq = next_seq_++;
     custom_.push_back(std::move(message));
     return ok();
 }
@@ -276,6 +350,7 @@ Json FakeWeChatApi::accept_template(Json body, const std::string& token) {
     auto reply = ok();
     reply["msgid"] = message.msgid;
     message.body = std::move(body);
+    message.seq = next_seq_++;
     templates_.push_back(std::move(message));
     return reply;
 }

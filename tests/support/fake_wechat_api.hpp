@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ struct RecordedCustomMessage {
     std::string msgtype{};
     std::string text{};      // text.content, for msgtype "text"
     std::string media_id{};  // image.media_id, for msgtype "image"
+    std::uint64_t seq{};     // arrival order across both message kinds (1, 2, …)
 };
 
 // A template message the fake accepted (POST /cgi-bin/message/template/send).
@@ -44,6 +46,19 @@ struct RecordedTemplateMessage {
     std::map<std::string, std::string> fields{};  // data.<name>.value
     std::string client_msg_id{};
     std::int64_t msgid{};  // what the fake answered
+    std::uint64_t seq{};   // arrival order across both message kinds (1, 2, …)
+};
+
+// Which send endpoint a fault applies to.
+enum class SendKind { any, custom, template_message };
+
+// A send the fake held back on purpose (stall_next_sends).
+struct StalledSend {
+    SendKind kind{};  // custom or template_message
+    std::string touser{};
+    std::string text{};           // text.content of a custom message
+    std::string client_msg_id{};  // of a template message
+    bool delivered = false;       // recorded before the late answer, or dropped
 };
 
 // Endpoints:
@@ -59,6 +74,10 @@ struct RecordedTemplateMessage {
 //   data not an object); then the message is recorded and {"errcode":0,"errmsg":"ok"} (template: plus
 //   msgid) returned. A template send repeating an earlier touser + client_msg_id answers ok with the
 //   earlier msgid and is not recorded again (the platform's 防重入).
+// Faults for outbox tests, each for the next `count` requests it applies to: HTTP 5xx answers (nothing
+// recorded), stalls (answered only after a delay the client gives up on, with the message recorded
+// first or dropped), stalled token requests (no token issued), and a closed 48-hour window per openid
+// (customer-service sends answer 45015 until it is opened again).
 // - Anything else: 404.
 // Thread-safe: every member may be called from any thread while the server runs on its own thread.
 class FakeWeChatApi {
@@ -79,6 +98,18 @@ public:
     void fail_next_token_requests(int errcode, int count);
     // Every response (token and send) is delayed by this much real time (default 0).
     void set_response_delay(std::chrono::milliseconds delay);
+    // The next `count` sends (token checked first) answer HTTP `status` with an HTML body; nothing is
+    // recorded.
+    void fail_next_sends_with_status(int status, int count);
+    // The next `count` sends of `kind` that pass the token check are answered only after `delay`. With
+    // `deliver` the message is recorded first (it reached the platform; the answer is late), otherwise
+    // it is dropped (it never got past the platform's front door).
+    void stall_next_sends(SendKind kind, int count, std::chrono::milliseconds delay, bool deliver);
+    // The next `count` token requests with valid credentials issue nothing and answer after `delay`.
+    void stall_next_token_requests(int count, std::chrono::milliseconds delay);
+    // Customer-service sends to `openid` answer 45015 (window closed) until open_window(openid).
+    void close_window(const std::string& openid);
+    void open_window(const std::string& openid);
     // expires_in of tokens issued from now on.
     void set_expires_in(int seconds);
 
@@ -93,17 +124,28 @@ public:
     std::vector<RecordedTemplateMessage> template_messages() const;
     // Every raw request received, in arrival order.
     std::vector<net::HttpRequest> requests() const;
+    // The sends held back by stall_next_sends, in arrival order.
+    std::vector<StalledSend> stalled_sends() const;
+    // text.content of every customer-service send refused with 45015 because of close_window.
+    std::vector<std::string> window_refusals() const;
 
 private:
     struct Injected {
         int errcode = 0;
         int remaining = 0;
     };
+    struct Stall {
+        SendKind kind = SendKind::any;
+        int remaining = 0;
+        std::chrono::milliseconds delay{0};
+        bool deliver = false;
+    };
 
     LoopbackResponse handle(const net::HttpRequest& request);
     nlohmann::json issue_token(std::string_view method, const std::string& path, std::string_view query,
-                               const std::string& body);
-    nlohmann::json accept_send(const std::string& path, std::string_view query, const std::string& body);
+                               const std::string& body, LoopbackResponse& response);
+    nlohmann::json accept_send(const std::string& path, std::string_view query, const std::string& body,
+                               LoopbackResponse& response);
     nlohmann::json accept_custom(nlohmann::json body, const std::string& token);
     nlohmann::json accept_template(nlohmann::json body, const std::string& token);
 
@@ -117,6 +159,14 @@ private:
     std::string current_token_{};
     Injected send_failure_{};
     Injected token_failure_{};
+    Injected status_failure_{};  // errcode holds the HTTP status
+    Stall send_stall_{};
+    Injected token_stall_{};  // errcode unused
+    std::chrono::milliseconds token_stall_delay_{0};
+    std::set<std::string> closed_windows_{};
+    std::vector<StalledSend> stalled_{};
+    std::vector<std::string> window_refusals_{};
+    std::uint64_t next_seq_ = 1;
     std::size_t token_requests_ = 0;
     std::size_t send_requests_ = 0;
     std::int64_t next_msgid_ = 1'000'001;

@@ -30,6 +30,8 @@ const char* name(Verb v) {
             return "transfer";
         case Verb::escalate:
             return "escalate";
+        case Verb::rectify:
+            return "rectify";
         case Verb::query:
             return "query";
         case Verb::mine:
@@ -74,6 +76,7 @@ TEST(ParseStaffCommand, EveryVerbAndSynonym) {
         {"转派 K7M3QX 李师傅", Verb::transfer, "K7M3QX", "李师傅"},
         {"转交 K7M3QX 李师傅", Verb::transfer, "K7M3QX", "李师傅"},
         {"升级 K7M3QX 超时无人处理", Verb::escalate, "K7M3QX", "超时无人处理"},
+        {"整改 K7M3QX 已安排夜班值守", Verb::rectify, "K7M3QX", "已安排夜班值守"},
         {"查询 K7M3QX", Verb::query, "K7M3QX", ""},
         {"查看 K7M3QX", Verb::query, "K7M3QX", ""},
         {"我的", Verb::mine, "", ""},
@@ -235,7 +238,7 @@ TEST(StaffHelp, ListsEveryCommand) {
     EXPECT_FALSE(help.empty());
     for (const auto verb :
          {Verb::claim, Verb::arrive, Verb::plan, Verb::progress, Verb::resolve, Verb::transfer,
-          Verb::escalate, Verb::query, Verb::mine, Verb::todo, Verb::enroll}) {
+          Verb::escalate, Verb::rectify, Verb::query, Verb::mine, Verb::todo, Verb::enroll}) {
         const auto word = verb_word(verb);
         ASSERT_FALSE(word.empty()) << name(verb);
         EXPECT_NE(help.find(std::string(word)), std::string::npos) << word;
