@@ -27,8 +27,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <vector>
@@ -459,10 +461,17 @@ TEST_F(SlaTest, LastMonthsReportIsDueOnTheFirst) {
 }
 
 TEST_F(SlaTest, TheSchedulerLoopWakesOnTheClockAndOnAKick) {
-    std::vector<std::string> fired;
-    scheduler_->handle("probe", [&fired](SQLite::Database&, const store::Timer& t, Clock::time_point) {
-        fired.push_back(t.key);
+    // Handlers run on the store thread; the test reads what they did from its own.
+    std::mutex mutex;
+    std::vector<std::string> fired_keys;
+    scheduler_->handle("probe", [&](SQLite::Database&, const store::Timer& t, Clock::time_point) {
+        std::lock_guard lock(mutex);
+        fired_keys.push_back(t.key);
     });
+    const auto fired = [&] {
+        std::lock_guard lock(mutex);
+        return fired_keys;
+    };
     auto set = [this](std::string key, Clock::duration in) {
         auto job = [key, due = ms(clock_.now() + in)](SQLite::Database& db) {
             store::set_timer(db, key, "probe", 0, due);
@@ -481,12 +490,12 @@ TEST_F(SlaTest, TheSchedulerLoopWakesOnTheClockAndOnAKick) {
     scheduler_->kick();
     ASSERT_TRUE(poll_until(ioc_, [this] { return clock_.sleepers() > 0; }));
     clock_.advance(10min);
-    ASSERT_TRUE(poll_until(ioc_, [&fired] { return fired.size() == 1; }));
+    ASSERT_TRUE(poll_until(ioc_, [&fired] { return fired().size() == 1; }));
     clock_.advance(50min);
-    ASSERT_TRUE(poll_until(ioc_, [&fired] { return fired.size() == 2; }));
-    EXPECT_EQ(fired, (std::vector<std::string>{"early", "late"}));
+    ASSERT_TRUE(poll_until(ioc_, [&fired] { return fired().size() == 2; }));
+    EXPECT_EQ(fired(), (std::vector<std::string>{"early", "late"}));
     // A handler that throws is retried later, not lost.
-    int attempts = 0;
+    std::atomic<int> attempts{0};
     scheduler_->handle("flaky", [&attempts](SQLite::Database&, const store::Timer&, Clock::time_point) {
         if (++attempts < 2) {
             throw std::runtime_error("not yet");
