@@ -5,10 +5,15 @@
 #include "bot/net/url.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 #include <nlohmann/json.hpp>
@@ -16,10 +21,20 @@
 #include <algorithm>
 #include <exception>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 
 namespace anju::adapters::wechat_mp {
 namespace {
+
+// Completion token for hops onto the strand: the caller's cancellation is not forwarded into the
+// spawned coroutine. With Boost 1.81, co_spawn's cancellation handler can emit into the spawned
+// frame's slot after that frame has finished and freed it (heap-use-after-free seen under ASan
+// when the outbox was stopped with sends waiting for a token); the work on the strand is short
+// and bounded by the request timeout, so the caller simply waits for it.
+auto detached_from_cancellation() {
+    return asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable);
+}
 
 using SteadyClock = std::chrono::steady_clock;
 using Json = nlohmann::json;
@@ -376,8 +391,23 @@ void MpApi::expire_if_current(const std::string& token) {
 // Hops onto the strand for the token state and back to the caller's executor with the outcome.
 asio::awaitable<boost::system::result<std::string>> MpApi::token_via_strand(
     std::optional<std::string> stale) {
-    auto work = token_on_strand(std::move(stale));
-    auto token = co_await asio::co_spawn(strand_, std::move(work), asio::use_awaitable);
+    // The caller waits on a channel of its own rather than on co_spawn's completion: cancelling the
+    // caller then cancels only its wait (the work on the strand runs to its end and its answer is
+    // dropped). Forwarding the cancellation through co_spawn can, with Boost 1.81, emit into the
+    // spawned frame's slot after that frame has finished (heap-use-after-free under ASan when the
+    // outbox was stopped with sends waiting for a token).
+    using Answer = asio::experimental::concurrent_channel<void(boost::system::error_code,
+                                                               boost::system::result<std::string>)>;
+    auto answer = std::make_shared<Answer>(co_await asio::this_coro::executor, 1);
+    auto work = [this, answer, stale = std::move(stale)]() mutable -> asio::awaitable<void> {
+        auto token = co_await token_on_strand(std::move(stale));
+        answer->try_send(boost::system::error_code{}, std::move(token));
+    };
+    asio::co_spawn(strand_, std::move(work), asio::detached);
+    auto [ec, token] = co_await answer->async_receive(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+        throw boost::system::system_error(asio::error::operation_aborted);
+    }
     co_return token;
 }
 
@@ -510,7 +540,7 @@ asio::awaitable<void> MpApi::run_refresher() {
     auto backoff = kFirstRefreshBackoff;
     for (;;) {
         auto due_work = refresh_due_on_strand();
-        const auto due = co_await asio::co_spawn(strand_, std::move(due_work), asio::use_awaitable);
+        const auto due = co_await asio::co_spawn(strand_, std::move(due_work), detached_from_cancellation());
         co_await clock_.sleep_until(due);
         // Due by now, so this refreshes (or joins a refresh under way); if someone else refreshed in the
         // meantime it returns their fresh token and the loop sleeps until that one is due.
