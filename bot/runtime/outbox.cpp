@@ -239,7 +239,10 @@ OutboxSender::OutboxSender(asio::any_io_executor ex, store::Store& store, Clock&
     options_.batch = std::max(options_.batch, options_.concurrency);
 }
 
-void OutboxSender::kick() { kicks_.try_send(boost::system::error_code{}); }
+void OutboxSender::kick() {
+    kicked_.store(true);
+    kicks_.try_send(boost::system::error_code{});
+}
 
 std::chrono::milliseconds OutboxSender::backoff(int attempts) const {
     auto delay = options_.first_retry;
@@ -251,6 +254,7 @@ std::chrono::milliseconds OutboxSender::backoff(int attempts) const {
 
 asio::awaitable<void> OutboxSender::run() {
     for (;;) {
+        kicked_.store(false);  // what is queued from here on is seen by this pass or the next
         std::shared_ptr<Pass> pass;
         try {
             pass = co_await send_due();
@@ -289,7 +293,7 @@ asio::awaitable<void> OutboxSender::run() {
         if (next) {
             wake = std::min(wake, at_ms(*next));
         }
-        if (wake <= clock_.now()) {
+        if (wake <= clock_.now() || kicked_.load()) {
             continue;
         }
         co_await (clock_.sleep_until(wake) || kicks_.async_receive(asio::as_tuple(asio::use_awaitable)));

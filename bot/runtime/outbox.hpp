@@ -20,6 +20,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -153,6 +154,9 @@ private:
     OutboxOptions options_;
     std::string name_;  // the channels served, for logs and metrics
     asio::experimental::concurrent_channel<void(boost::system::error_code)> kicks_;
+    // Set by kick(), cleared when a pass starts: a kick whose wake-up the channel could not take
+    // (try_send fails while a receive is being torn down by `||`) still prevents the next sleep.
+    std::atomic<bool> kicked_{false};
     metrics::Family<metrics::Counter>& outcomes_;
     metrics::Gauge& pending_;
     std::size_t passes_ = 0;

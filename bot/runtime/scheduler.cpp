@@ -43,7 +43,10 @@ void Scheduler::handle(std::string kind, TimerHandler handler) {
     handlers_[std::move(kind)] = std::move(handler);
 }
 
-void Scheduler::kick() { kicks_.try_send(boost::system::error_code{}); }
+void Scheduler::kick() {
+    kicked_.store(true);
+    kicks_.try_send(boost::system::error_code{});
+}
 
 std::size_t Scheduler::fire_batch(SQLite::Database& db) {
     const auto due = store::due_timers(db, ms(clock_.now()), options_.batch);
@@ -103,6 +106,7 @@ asio::awaitable<std::size_t> Scheduler::fire_due() {
 
 asio::awaitable<void> Scheduler::run() {
     for (;;) {
+        kicked_.store(false);  // a timer set from here on is seen by this round or the next
         try {
             co_await fire_due();
         } catch (const boost::system::system_error& e) {
@@ -127,7 +131,7 @@ asio::awaitable<void> Scheduler::run() {
         if (next) {
             wake = std::min(wake, Clock::time_point{std::chrono::milliseconds{*next}});
         }
-        if (wake <= clock_.now()) {
+        if (wake <= clock_.now() || kicked_.load()) {
             continue;
         }
         co_await (clock_.sleep_until(wake) || kicks_.async_receive(asio::as_tuple(asio::use_awaitable)));

@@ -69,6 +69,9 @@ private:
     SchedulerOptions options_;
     std::map<std::string, TimerHandler, std::less<>> handlers_;
     asio::experimental::concurrent_channel<void(boost::system::error_code)> kicks_;
+    // Set by kick(), cleared when a round starts: a kick the channel could not take (try_send fails
+    // while a receive is being torn down by `||`) still prevents the next sleep.
+    std::atomic<bool> kicked_{false};
     metrics::Family<metrics::Counter>& fired_total_;
     metrics::Histogram& lag_;
     std::atomic<std::uint64_t> fired_{0};

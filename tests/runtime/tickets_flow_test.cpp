@@ -19,6 +19,7 @@
 #include <functional>
 #include <future>
 #include <regex>
+#include <thread>
 
 namespace anju::testing {
 namespace {
@@ -697,6 +698,31 @@ TEST_F(TicketsFlowTest, TheTicketsApiWantsTheTokenAndNamesTheWrongField) {
     EXPECT_EQ(events.back()["text"], "已关闭楼上进水阀");
     EXPECT_FALSE(api("GET", "/api/v1/tickets?room=3-2-501")["tickets"][0].contains("events"));
     EXPECT_TRUE(api("GET", "/api/v1/tickets?room=3-2-502")["tickets"].empty());
+}
+
+TEST_F(TicketsFlowTest, AnAbandonedDialogIsExpiredByADurableTimerEvenAcrossARestart) {
+    start();
+    // The resident starts a complaint and stops answering; the service restarts meanwhile.
+    EXPECT_NE(resident_says("楼道灯坏了").find("房号"), std::string::npos);
+    restart();
+    ASSERT_TRUE(eventually([this] {
+        return api("GET", "/api/v1/outbox?state=pending")["messages"].empty();  // nothing owed yet
+    }));
+    EXPECT_FALSE(contains(resident_inbox(), "已先作废"));
+    // After dialogs.expire_after (30 minutes) the note goes out through the outbox, once.
+    clock_.advance(31min);
+    ASSERT_TRUE(eventually([this] { return contains(resident_inbox(), "已先作废"); }));
+    clock_.advance(2h);
+    std::this_thread::sleep_for(100ms);
+    std::size_t notes = 0;
+    for (const auto& text : resident_inbox()) {
+        notes += text.find("已先作废") != std::string::npos ? 1U : 0U;
+    }
+    EXPECT_EQ(notes, 1U);
+    // A new report starts a new dialog.
+    const auto again = resident_says("楼道灯坏了");
+    EXPECT_NE(again.find("灯"), std::string::npos) << again;
+    EXPECT_EQ(again.find("作废"), std::string::npos) << again;
 }
 
 }  // namespace
