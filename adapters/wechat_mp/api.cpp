@@ -27,6 +27,14 @@
 namespace anju::adapters::wechat_mp {
 namespace {
 
+// Transport failures that happen before the request is written: it certainly never reached the
+// platform, so a message may be sent again without reaching anyone twice.
+bool never_left(const boost::system::error_code& ec) {
+    return ec == net::errc::invalid_url || ec == net::errc::resolve_failed ||
+           ec == net::errc::connection_refused || ec == net::errc::connect_failed ||
+           ec == net::errc::tls_failed;
+}
+
 // Completion token for hops onto the strand: the caller's cancellation is not forwarded into the
 // spawned coroutine. With Boost 1.81, co_spawn's cancellation handler can emit into the spawned
 // frame's slot after that frame has finished and freed it (heap-use-after-free seen under ASan
@@ -145,7 +153,7 @@ asio::awaitable<Attempt> post_once(net::HttpClient& http, const MpApiOptions& op
                               << kv("error_category", response.error().category().name())
                               << kv("error_value", response.error().value())
                               << kv("error", response.error().message()) << kv("ms", elapsed_ms(started));
-        attempt.result = make_error_code(errc::transport);
+        attempt.result = make_error_code(never_left(response.error()) ? errc::not_sent : errc::transport);
         co_return attempt;
     }
     const auto json = Json::parse(response->body, nullptr, false);
@@ -658,6 +666,9 @@ std::string_view anju::ErrcTraits<anju::adapters::wechat_mp::errc>::message(
             return "WeChat is busy; try again later";
         case errc::platform_error:
             return "the WeChat API returned an error";
+        case errc::not_sent:
+            return "the WeChat API could not be reached (DNS, connection or TLS failure); the request was "
+                   "not sent";
         case errc::no_token:
             return "no WeChat access token could be had (the token endpoint could not be reached or did not "
                    "answer in time); the message was not sent";

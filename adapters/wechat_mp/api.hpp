@@ -45,6 +45,7 @@ enum class errc {
     platform_busy,      // -1: system busy; worth retrying later with backoff
     platform_error,     // any other non-zero errcode
     no_token,           // a message call could not get an access token in transport: nothing was sent
+    not_sent,  // the API could not be reached (DNS, refused, unreachable, TLS): the request never left
 };
 
 boost::system::error_code make_error_code(errc e) noexcept;

@@ -2,6 +2,7 @@
 
 #include "bot/core/log.hpp"
 #include "bot/core/text.hpp"
+#include "bot/net/errors.hpp"
 #include "bot/net/url.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -25,6 +26,14 @@
 
 namespace anju::adapters::wecom {
 namespace {
+
+// Transport failures that happen before the request is written: it certainly never reached the
+// platform, so a message may be sent again without reaching anyone twice.
+bool never_left(const boost::system::error_code& ec) {
+    return ec == net::errc::invalid_url || ec == net::errc::resolve_failed ||
+           ec == net::errc::connection_refused || ec == net::errc::connect_failed ||
+           ec == net::errc::tls_failed;
+}
 
 // Completion token for hops onto the strand: the caller's cancellation is not forwarded into the
 // spawned coroutine. With Boost 1.81, co_spawn's cancellation handler can emit into the spawned
@@ -138,7 +147,7 @@ asio::awaitable<Exchange> exchange(net::HttpClient& http, net::HttpRequest reque
                                  << kv("error_category", response.error().category().name())
                                  << kv("error_value", response.error().value())
                                  << kv("error", response.error().message()) << kv("ms", elapsed_ms(started));
-        out.error = make_error_code(errc::transport);
+        out.error = make_error_code(never_left(response.error()) ? errc::not_sent : errc::transport);
         co_return out;
     }
     const auto json = Json::parse(response->body, nullptr, false);
@@ -827,6 +836,9 @@ std::string_view anju::ErrcTraits<anju::adapters::wecom::errc>::message(anju::ad
             return "the 智能机器人 response_url was already used, has expired or is invalid";
         case errc::platform_error:
             return "the WeCom API returned an error";
+        case errc::not_sent:
+            return "the WeCom API could not be reached (DNS, connection or TLS failure); the request was not "
+                   "sent";
         case errc::no_token:
             return "no WeCom access token could be had (the token endpoint could not be reached or did not "
                    "answer in time); the message was not sent";

@@ -44,6 +44,7 @@ enum class errc {
     response_url_invalid,  // respond_aibot: the response_url was used already, expired (1 h) or is unknown
     platform_error,        // any other non-zero errcode
     no_token,              // a message call could not get an access token in transport: nothing was sent
+    not_sent,  // the API could not be reached (DNS, refused, unreachable, TLS): the request never left
 };
 
 boost::system::error_code make_error_code(errc e) noexcept;

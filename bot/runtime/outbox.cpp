@@ -137,8 +137,8 @@ SendOutcome outcome_for(const boost::system::error_code& ec, std::chrono::millis
         return SendOutcome::ok();
     }
     // No answer after the request may have reached the platform (PROTOCOLS §3.2; WxJava #2098 re-sent
-    // user messages on read timeouts). The adapters fold every transport failure into `transport`,
-    // those before connecting included: when unsure, assume it arrived.
+    // user messages on read timeouts): when unsure, assume it arrived. Failures before the request
+    // was written (DNS, refused, unreachable, TLS) are `not_sent` and retried like any other.
     const bool unsure = ec == mp::errc::transport || ec == wc::errc::transport || ec == net::errc::timeout ||
                         ec == net::errc::protocol_error || ec == net::errc::response_too_large;
     if (unsure) {

@@ -262,6 +262,17 @@ TEST_F(MpApiTest, ASendWithoutATokenIsNoTokenNotTransport) {
     EXPECT_EQ(again.error(), make_error_code(errc::no_token));
 }
 
+TEST_F(MpApiTest, ASendThatCouldNotConnectIsNotSentButATimeoutMayHaveArrived) {
+    push_token("TOKEN-1");
+    http_.push_error(net::errc::connection_refused);
+    http_.push_error(net::errc::resolve_failed);
+    http_.push_error(net::errc::timeout);
+    EXPECT_EQ(run(api_.send_text("oUser-1", "hi")).error(), make_error_code(errc::not_sent));
+    EXPECT_EQ(run(api_.send_text("oUser-1", "hi")).error(), make_error_code(errc::not_sent));
+    EXPECT_EQ(run(api_.send_text("oUser-1", "hi")).error(), make_error_code(errc::transport));
+    EXPECT_EQ(http_.requests().size(), 4U);  // the token, then one attempt each: never retried here
+}
+
 struct TokenEndpointCase {
     std::string body;
     errc expected;

@@ -607,6 +607,8 @@ TEST(OutboxOutcomeTest, MapsAdapterErrors) {
     EXPECT_EQ(outcome_for(make_error_code(mp::errc::no_token)).kind, Kind::retry);
     EXPECT_EQ(outcome_for(make_error_code(wc::errc::no_token)).kind, Kind::retry);
     EXPECT_EQ(outcome_for(make_error_code(net::errc::connection_refused)).kind, Kind::retry);
+    EXPECT_EQ(outcome_for(make_error_code(mp::errc::not_sent)).kind, Kind::retry);
+    EXPECT_EQ(outcome_for(make_error_code(wc::errc::not_sent)).kind, Kind::retry);
     EXPECT_EQ(outcome_for(make_error_code(mp::errc::platform_busy)).kind, Kind::retry);
     EXPECT_EQ(outcome_for(make_error_code(mp::errc::bad_response)).kind, Kind::retry);
     EXPECT_EQ(outcome_for(make_error_code(mp::errc::rate_limited)).kind, Kind::retry);
