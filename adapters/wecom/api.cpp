@@ -1,5 +1,6 @@
 #include "adapters/wecom/api.hpp"
 
+#include "adapters/common/strand_call.hpp"
 #include "bot/core/log.hpp"
 #include "bot/core/text.hpp"
 #include "bot/net/errors.hpp"
@@ -26,23 +27,6 @@
 
 namespace anju::adapters::wecom {
 namespace {
-
-// Transport failures that happen before the request is written: it certainly never reached the
-// platform, so a message may be sent again without reaching anyone twice.
-bool never_left(const boost::system::error_code& ec) {
-    return ec == net::errc::invalid_url || ec == net::errc::resolve_failed ||
-           ec == net::errc::connection_refused || ec == net::errc::connect_failed ||
-           ec == net::errc::tls_failed;
-}
-
-// Completion token for hops onto the strand: the caller's cancellation is not forwarded into the
-// spawned coroutine. With Boost 1.81, co_spawn's cancellation handler can emit into the spawned
-// frame's slot after that frame has finished and freed it (heap-use-after-free seen under ASan
-// when the outbox was stopped with sends waiting for a token); the work on the strand is short
-// and bounded by the request timeout, so the caller simply waits for it.
-auto detached_from_cancellation() {
-    return asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable);
-}
 
 using SteadyClock = std::chrono::steady_clock;
 using Json = nlohmann::json;
@@ -362,23 +346,8 @@ void WeComApi::expire_if_current(const std::string& token) {
 // Hops onto the strand for the token state and back to the caller's executor with the outcome.
 asio::awaitable<boost::system::result<std::string>> WeComApi::token_via_strand(
     std::optional<std::string> stale) {
-    // The caller waits on a channel of its own rather than on co_spawn's completion: cancelling the
-    // caller then cancels only its wait (the work on the strand runs to its end and its answer is
-    // dropped). Forwarding the cancellation through co_spawn can, with Boost 1.81, emit into the
-    // spawned frame's slot after that frame has finished (heap-use-after-free under ASan when the
-    // outbox was stopped with sends waiting for a token).
-    using Answer = asio::experimental::concurrent_channel<void(boost::system::error_code,
-                                                               boost::system::result<std::string>)>;
-    auto answer = std::make_shared<Answer>(co_await asio::this_coro::executor, 1);
-    auto work = [this, answer, stale = std::move(stale)]() mutable -> asio::awaitable<void> {
-        auto token = co_await token_on_strand(std::move(stale));
-        answer->try_send(boost::system::error_code{}, std::move(token));
-    };
-    asio::co_spawn(strand_, std::move(work), asio::detached);
-    auto [ec, token] = co_await answer->async_receive(asio::as_tuple(asio::use_awaitable));
-    if (ec) {
-        throw boost::system::system_error(asio::error::operation_aborted);
-    }
+    auto work = token_on_strand(std::move(stale));
+    auto token = co_await on_strand(strand_, std::move(work));
     co_return token;
 }
 
@@ -517,7 +486,7 @@ asio::awaitable<void> WeComApi::run_refresher() {
     auto backoff = kFirstRefreshBackoff;
     for (;;) {
         auto due_work = refresh_due_on_strand();
-        const auto due = co_await asio::co_spawn(strand_, std::move(due_work), detached_from_cancellation());
+        const auto due = co_await on_strand(strand_, std::move(due_work));
         co_await clock_.sleep_until(due);
         // Due by now, so this refreshes (or joins a refresh under way); if someone else refreshed in the
         // meantime it returns their fresh token and the loop sleeps until that one is due.
