@@ -1,15 +1,27 @@
 // The anju executable: argv → config → Application::run(). Nothing else lives here.
 #include "bot/core/clock.hpp"
 #include "bot/core/log.hpp"
+#include "bot/reports/report.hpp"
 #include "bot/runtime/application.hpp"
 #include "bot/runtime/cli.hpp"
+#include "bot/runtime/reports_api.hpp"
 #include "config/config.hpp"
 #include "dialogs/flow.hpp"
 #include "dialogs/report.hpp"
 #include "dialogs/understand.hpp"
+#include "store/store.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -139,6 +151,90 @@ int chat(const std::string& path) {
     return 0;
 }
 
+// `anju report`: the monthly analysis of the store the config names, to stdout or --out. The store
+// is opened the way the service opens it (a second connection is fine while it runs: WAL), so an
+// older database is migrated first; a missing one is an error rather than a new empty file.
+int monthly_report(const anju::runtime::CliCommand& command) {
+    auto loaded = anju::config::load_config(command.config_path, anju::config::process_env());
+    if (!loaded) {
+        for (const auto& problem : loaded.error().items) {
+            std::fprintf(stderr, "anju: %s\n", problem.to_string().c_str());
+        }
+        return kExitFailure;
+    }
+    // Only problems on stderr: the report itself may be on stdout.
+    anju::log::set_level(std::max(loaded->log.level, anju::log::Level::warn));
+    const auto& config = *loaded;
+    const auto& communities = config.tickets.communities;
+    if (!command.community.empty() && !communities.empty() &&
+        std::none_of(communities.begin(), communities.end(),
+                     [&command](const auto& c) { return c.id == command.community; })) {
+        std::fprintf(stderr, "anju: no community '%s' in %s (see tickets.communities)\n",
+                     command.community.c_str(), command.config_path.c_str());
+        return kExitUsage;
+    }
+    const auto& path = config.store.path;
+    std::error_code ec;
+    if (path == ":memory:" || !std::filesystem::is_regular_file(path, ec)) {
+        std::fprintf(
+            stderr,
+            "anju: no database at '%s' (store.path in %s); run anju serve with this config first, or "
+            "point store.path at the service's database\n",
+            path.c_str(), command.config_path.c_str());
+        return kExitFailure;
+    }
+    anju::SystemClock clock;
+    const auto now = clock.now();
+    const auto month = command.month.empty()
+                           ? anju::reports::month_of(now, config.tickets.utc_offset_minutes).previous()
+                           : anju::reports::parse_month(command.month).value();
+    anju::store::StoreOptions store_options;
+    store_options.path = path;
+    store_options.synchronous_full = config.store.synchronous == anju::config::StoreConfig::Sync::full;
+    store_options.busy_timeout = config.store.busy_timeout;
+    // Declared before the store: the store's thread lets go of this context's executor only after
+    // the job has resumed here, and the store's destructor waits for that thread.
+    boost::asio::io_context ioc;
+    auto opened = anju::store::Store::open(store_options);
+    if (!opened) {
+        std::fprintf(stderr, "anju: %s\n", opened.error().what().c_str());
+        return kExitFailure;
+    }
+    auto& store = **opened;
+    const auto options = anju::runtime::report_options(config, month, command.community);
+    auto job = [&options, month, now](SQLite::Database& db) {
+        return anju::reports::build_monthly_report(db, month, options, now);
+    };
+    auto built = boost::asio::co_spawn(ioc, store.run(std::move(job)), boost::asio::use_future);
+    ioc.run();
+    const auto report = built.get();
+    auto closed = boost::asio::co_spawn(ioc, store.close(), boost::asio::use_future);
+    ioc.restart();
+    ioc.run();
+    closed.get();
+
+    const auto text =
+        command.format == "csv" ? anju::reports::to_csv(report)
+        : command.format == "html"
+            ? anju::reports::to_html(report)
+            : anju::reports::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                  "\n";
+    if (command.out_path.empty() || command.out_path == "-") {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        return std::fflush(stdout) == 0 ? 0 : kExitFailure;
+    }
+    std::ofstream out(command.out_path, std::ios::binary | std::ios::trunc);
+    if (out) {
+        out.write(text.data(), static_cast<std::streamsize>(text.size()));
+        out.close();
+    }
+    if (!out) {
+        std::fprintf(stderr, "anju: cannot write '%s': %s\n", command.out_path.c_str(), std::strerror(errno));
+        return kExitFailure;
+    }
+    return 0;
+}
+
 int serve(const std::string& path) {
     auto loaded = anju::config::load_config(path, anju::config::process_env());
     if (!loaded) {
@@ -193,6 +289,8 @@ int main(int argc, char** argv) {
                 return understand(command->config_path);
             case anju::runtime::CliCommand::Kind::serve:
                 return serve(command->config_path);
+            case anju::runtime::CliCommand::Kind::report:
+                return monthly_report(*command);
         }
     } catch (const std::exception& e) {
         // Last resort: a bug or an unusable environment. One line, no stack trace.

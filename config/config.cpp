@@ -115,6 +115,25 @@ void read_wechat_mp(Reader& channels, std::vector<WeChatMpConfig>& accounts) {
     std::erase_if(accounts, [](const WeChatMpConfig& a) { return a.id.empty(); });
 }
 
+void read_webchat(Reader& channels, WebChatConfig& webchat) {
+    auto r = channels.object("webchat");
+    r.boolean("enabled", webchat.enabled);
+    r.integer<std::size_t>("max_text", webchat.max_text, 1, 100'000);
+    r.strings("allowed_origins", webchat.allowed_origins);
+    for (const auto& origin : webchat.allowed_origins) {
+        const auto rest = origin.starts_with("https://")  ? std::string_view(origin).substr(8)
+                          : origin.starts_with("http://") ? std::string_view(origin).substr(7)
+                                                          : std::string_view();
+        if (origin != "*" && (rest.empty() || rest.find_first_of("/?# ") != std::string_view::npos)) {
+            r.problem("allowed_origins",
+                      "must hold \"*\" or origins such as \"https://chat.example.com\" "
+                      "(scheme://host[:port], no path; got " +
+                          in_quotes(origin) + ")");
+        }
+    }
+    r.done();
+}
+
 void read_wecom(Reader& channels, std::vector<WeComConfig>& accounts) {
     channels.array("wecom", [&accounts](Reader& r, std::size_t /*index*/) {
         WeComConfig a;
@@ -162,10 +181,48 @@ void read_wecom(Reader& channels, std::vector<WeComConfig>& accounts) {
             a.api_base.pop_back();
         }
         r.duration("replay_window", a.replay_window, 10s, 24h);
+        r.choice<WeComConfig::Audience>(
+            "audience", a.audience,
+            {{"staff", WeComConfig::Audience::staff}, {"residents", WeComConfig::Audience::residents}});
+        if (a.audience == WeComConfig::Audience::residents && a.kind != WeComConfig::Kind::aibot) {
+            r.problem("audience", "only a 智能机器人 (kind \"aibot\") can serve residents in owner groups");
+        }
         r.done();
         accounts.push_back(std::move(a));
     });
     std::erase_if(accounts, [](const WeComConfig& a) { return a.id.empty(); });
+}
+
+void read_bridge(Reader& channels, std::vector<BridgeConfig>& bridges) {
+    channels.array("bridge", [&bridges](Reader& r, std::size_t /*index*/) {
+        BridgeConfig b;
+        r.require("id");
+        r.string("id", b.id);
+        if (r.has("id") && !is_identifier(b.id)) {
+            r.problem("id", "must be 1-32 characters of a-z, 0-9, '_' or '-' (got " + in_quotes(b.id) + ")");
+        }
+        for (const auto& other : bridges) {
+            if (!b.id.empty() && other.id == b.id) {
+                r.problem("id", "is used by another bridge (" + in_quotes(b.id) + ")");
+            }
+        }
+        r.set_env_path("channels.bridge." + b.id);
+        r.secret("secret", b.secret);
+        if (r.has("id") && b.secret.reveal().size() < 16) {
+            r.problem("secret", "is required: at least 16 characters shared with the bridge");
+        }
+        r.string("outbound_url", b.outbound_url);
+        if (!b.outbound_url.empty() && !is_api_base(b.outbound_url)) {
+            r.problem("outbound_url",
+                      "must be an https:// URL, or http:// to 127.0.0.1, localhost or [::1] (got " +
+                          in_quotes(b.outbound_url) + ")");
+        }
+        r.duration("replay_window", b.replay_window, 10s, 24h);
+        r.duration("reply_deadline", b.reply_deadline, 0ms, 30s);
+        r.done();
+        bridges.push_back(std::move(b));
+    });
+    std::erase_if(bridges, [](const BridgeConfig& b) { return b.id.empty(); });
 }
 
 void read_config(Reader& root, Config& c) {
@@ -231,6 +288,8 @@ void read_config(Reader& root, Config& c) {
         auto channels = root.object("channels");
         read_wechat_mp(channels, c.channels.wechat_mp);
         read_wecom(channels, c.channels.wecom);
+        read_bridge(channels, c.channels.bridge);
+        read_webchat(channels, c.channels.webchat);
         channels.done();
     }
     read_tickets(root, c.tickets, c.channels);
@@ -249,7 +308,15 @@ void read_config(Reader& root, Config& c) {
         rates.integer<int>("app_per_member_per_minute", c.outbox.rates.app_per_member_per_minute, 1, 1000);
         rates.integer<int>("appchat_per_minute", c.outbox.rates.appchat_per_minute, 1, 100'000);
         rates.integer<int>("wechat_mp_per_second", c.outbox.rates.wechat_mp_per_second, 1, 100'000);
+        rates.integer<int>("owner_group_per_minute", c.outbox.rates.owner_group_per_minute, 1, 600);
         rates.done();
+        r.done();
+    }
+    {
+        auto r = root.object("reports");
+        r.integer<int>("hotspot_min", c.reports.hotspot_min, 2, 10'000);
+        r.integer<int>("repeat_min", c.reports.repeat_min, 2, 1000);
+        r.integer<int>("repeat_months", c.reports.repeat_months, 1, 24);
         r.done();
     }
     {

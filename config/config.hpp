@@ -103,11 +103,37 @@ struct WeComConfig {
     Secret encoding_aes_key;    // the callback EncodingAESKey (43 characters)
     std::string api_base = "https://qyapi.weixin.qq.com";  // http:// only for loopback fakes
     std::chrono::milliseconds replay_window = 5min;
+    // Who talks to a 智能机器人: staff in work groups, or residents in owner groups (业主群).
+    enum class Audience { staff, residents };
+    Audience audience = Audience::staff;
+};
+
+// One `bridge` (adapters/bridge/bridge.hpp): a small program that connects owner groups (业主群) on
+// any platform to anju with signed JSON webhooks. Messages arrive at /bridge/{id}; answers and
+// notices are posted to `outbound_url`.
+struct BridgeConfig {
+    std::string id;            // [a-z0-9_-]+
+    Secret secret;             // the shared HMAC-SHA256 key, both directions
+    std::string outbound_url;  // where anju posts into groups; empty: answers only in the response
+    std::chrono::milliseconds replay_window = 5min;     // requests with timestamps further off are refused
+    std::chrono::milliseconds reply_deadline = 3000ms;  // answer in the response if ready by then
+};
+
+// The web chat (bot/runtime/webchat_channel.hpp): residents in a browser at /chat, over a WebSocket
+// at /chat/ws, answered exactly as on the Official Account.
+struct WebChatConfig {
+    bool enabled = false;
+    std::size_t max_text = 2000;  // characters in one message from the page
+    // Origins (scheme://host[:port]) whose pages may connect; empty: only pages served by anju itself
+    // (same host and port); "*": any.
+    std::vector<std::string> allowed_origins{};
 };
 
 struct ChannelsConfig {
     std::vector<WeChatMpConfig> wechat_mp;
     std::vector<WeComConfig> wecom;
+    std::vector<BridgeConfig> bridge;
+    WebChatConfig webchat;
 };
 
 // ---- tickets (issue 5): communities, staff, routing, deadlines ----
@@ -129,6 +155,8 @@ struct WorkGroupConfig {
     std::string wecom;       // the channels.wecom id whose app sends (appchat)
     std::string chatid;      // appchat chatid
     Secret robot_key;        // or a group robot's webhook key
+    bool web = false;        // or the demo work group page (/workgroup) in a browser, for trying anju
+                             // without WeCom: staff pick who they are and type commands there
 };
 
 struct ElevatorAsset {
@@ -146,6 +174,18 @@ struct CalendarConfig {
     std::vector<std::string> workdays;  // YYYY-MM-DD weekend days that are working days
 };
 
+// An owner group (业主群) of a community that the bot is in: through a bridge or a WeCom
+// 智能机器人. Listed groups receive rectification announcements for their buildings; a WeCom group
+// needs a robot key for notices the bot posts on its own (the 智能机器人 can only answer).
+struct OwnerGroupConfig {
+    std::string channel;                 // "bridge" or "wecom"
+    std::string account;                 // the channels.bridge / channels.wecom id
+    std::string chat;                    // the group's id on that platform (bridge group id, WeCom chatid)
+    std::string name;                    // "3栋业主群"
+    std::vector<std::string> buildings;  // buildings whose residents are in it; empty: the whole community
+    Secret robot_key;                    // WeCom only: a group robot in the same group, for notices
+};
+
 // One community (小区/项目) of the property company.
 struct CommunityConfig {
     std::string id;
@@ -155,6 +195,7 @@ struct CommunityConfig {
     std::vector<WorkGroupConfig> groups;
     std::vector<ElevatorAsset> elevators;
     CalendarConfig calendar;
+    std::vector<OwnerGroupConfig> owner_groups;
 };
 
 // After a deadline passes unmet: the assignee is told at once, the area supervisor after
@@ -287,6 +328,7 @@ struct OutboxRatesConfig {
     int app_per_member_per_minute = 30;  // WeCom app messages: per member (§4.5; excess dropped silently)
     int appchat_per_minute = 200;        // WeCom appchat: per group chat (§4.6)
     int wechat_mp_per_second = 200;      // WeChat customer-service and template messages: per account
+    int owner_group_per_minute = 20;     // posts into one owner group (bridge or WeCom), like a group robot
 };
 
 struct OutboxConfig {
@@ -296,6 +338,13 @@ struct OutboxConfig {
     int max_attempts = 10;                        // then the message is given up
     int concurrency = 4;                          // sends at once per channel (to different recipients)
     OutboxRatesConfig rates;
+};
+
+// The monthly complaint analysis (bot/reports): what counts as a hotspot and as a repeat complainant.
+struct ReportsConfig {
+    int hotspot_min = 3;    // tickets in a month about one building + category (or one elevator)
+    int repeat_min = 3;     // tickets from one room within repeat_months
+    int repeat_months = 3;  // the window for repeat complainants, ending with the report's month
 };
 
 struct Config {
@@ -311,6 +360,7 @@ struct Config {
     DialogsConfig dialogs;
     TicketsConfig tickets;
     OutboxConfig outbox;
+    ReportsConfig reports;
 };
 
 // One thing wrong with a config: where and what.

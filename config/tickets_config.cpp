@@ -91,10 +91,13 @@ void read_groups(Reader& c, CommunityConfig& community, const ChannelsConfig& ch
         r.string("chatid", g.chatid);
         r.set_env_path("tickets.communities." + community.id + ".groups." + g.department);
         r.secret("robot_key", g.robot_key);
+        r.boolean("web", g.web);
         if (r.has("department")) {
-            if (g.chatid.empty() == g.robot_key.empty()) {
+            const int ways = (g.chatid.empty() ? 0 : 1) + (g.robot_key.empty() ? 0 : 1) + (g.web ? 1 : 0);
+            if (ways != 1) {
                 r.problem("chatid",
-                          "give exactly one of chatid (an app group chat) and robot_key (a group robot)");
+                          "give exactly one of chatid (an app group chat), robot_key (a group robot) "
+                          "and web (the demo work group page)");
             }
             if (!g.chatid.empty()) {
                 const auto it = std::find_if(channels.wecom.begin(), channels.wecom.end(),
@@ -110,6 +113,53 @@ void read_groups(Reader& c, CommunityConfig& community, const ChannelsConfig& ch
         r.done();
         if (!g.department.empty()) {
             community.groups.push_back(std::move(g));
+        }
+    });
+}
+
+void read_owner_groups(Reader& c, CommunityConfig& community, const ChannelsConfig& channels) {
+    c.array("owner_groups", [&community, &channels](Reader& r, std::size_t /*index*/) {
+        OwnerGroupConfig g;
+        r.require("channel");
+        r.require("account");
+        r.require("chat");
+        r.string("channel", g.channel);
+        r.string("account", g.account);
+        r.string("chat", g.chat);
+        r.string("name", g.name);
+        r.strings("buildings", g.buildings);
+        r.set_env_path("tickets.communities." + community.id + ".owner_groups." + g.chat);
+        r.secret("robot_key", g.robot_key);
+        if (r.has("channel")) {
+            if (g.channel == "bridge") {
+                const bool known = std::any_of(channels.bridge.begin(), channels.bridge.end(),
+                                               [&](const BridgeConfig& b) { return b.id == g.account; });
+                if (!known) {
+                    r.problem("account", "must name a channels.bridge id (got " + in_quotes(g.account) + ")");
+                }
+            } else if (g.channel == "wecom") {
+                const bool known =
+                    std::any_of(channels.wecom.begin(), channels.wecom.end(), [&](const WeComConfig& w) {
+                        return w.id == g.account && w.audience == WeComConfig::Audience::residents;
+                    });
+                if (!known) {
+                    r.problem("account",
+                              "must name a channels.wecom 智能机器人 with audience \"residents\" (got " +
+                                  in_quotes(g.account) + ")");
+                }
+            } else {
+                r.problem("channel", "must be \"bridge\" or \"wecom\" (got " + in_quotes(g.channel) + ")");
+            }
+        }
+        for (const auto& other : community.owner_groups) {
+            if (!g.chat.empty() && other.channel == g.channel && other.account == g.account &&
+                other.chat == g.chat) {
+                r.problem("chat", "lists the same group twice (" + in_quotes(g.chat) + ")");
+            }
+        }
+        r.done();
+        if (!g.chat.empty()) {
+            community.owner_groups.push_back(std::move(g));
         }
     });
 }
@@ -231,6 +281,7 @@ void read_tickets(Reader& root, TicketsConfig& t, const ChannelsConfig& channels
         c.strings("buildings", community.buildings);
         read_staff(c, community);
         read_groups(c, community, channels);
+        read_owner_groups(c, community, channels);
         {
             auto assets = c.object("assets");
             read_elevators(assets, community);

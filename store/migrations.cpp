@@ -198,6 +198,52 @@ CREATE INDEX outbox_ticket ON outbox (ticket_id) WHERE ticket_id != 0;
 CREATE INDEX tickets_room_only ON tickets (building, unit, room);
 CREATE INDEX tickets_status_id ON tickets (status, id);
 )sql"},
+    {6, "owner groups: known members, where a report came from, groups following tickets",
+     R"sql(
+CREATE TABLE owner_group_links (
+    member     TEXT PRIMARY KEY,   -- "bridge/<account>/<user>": a member of the account's groups
+    resident   TEXT NOT NULL,      -- their private conversation ("wechat_mp/demo/o…")
+    updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE group_origins (
+    resident TEXT PRIMARY KEY,     -- a private conversation that was started from a group
+    channel  TEXT NOT NULL,
+    account  TEXT NOT NULL,
+    chat     TEXT NOT NULL,
+    member   TEXT NOT NULL,
+    at       INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE ticket_groups (
+    ticket_id  INTEGER NOT NULL REFERENCES tickets (id),
+    channel    TEXT NOT NULL,
+    account    TEXT NOT NULL,
+    chat       TEXT NOT NULL,
+    member     TEXT NOT NULL DEFAULT '',  -- who reported it there, for the @
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (ticket_id, channel, account, chat)
+) WITHOUT ROWID;
+CREATE INDEX ticket_groups_chat ON ticket_groups (channel, account, chat);
+)sql"},
+    {7, "monthly reports: month ranges of tickets and deadlines, reopen events, stored reports",
+     R"sql(
+-- The monthly analysis reads one month of tickets by creation time and one month of SLA nodes by
+-- deadline. Both indexes cover every column the report's aggregates read, so a month is counted
+-- from a few MiB of index instead of the tickets' rows (a cold cache reads a tenth as much).
+-- Reopens are few, so a partial index answers "was this ticket ever reopened" without reading its
+-- event log (kind is in it so that no event row is read either).
+CREATE INDEX tickets_month ON tickets (created_at, community, building, unit, room, category, nature, urgency,
+                                       status, satisfaction, score, auto_closed, is_group);
+CREATE INDEX milestones_due_at ON milestones (due_at, department, met_at, missed_at);
+CREATE INDEX ticket_events_reopen ON ticket_events (ticket_id, kind) WHERE kind = 'reopen';
+CREATE TABLE reports (
+    month      TEXT NOT NULL,             -- "2026-11"
+    community  TEXT NOT NULL,             -- '' for every community
+    format     TEXT NOT NULL,             -- what body holds: 'json'
+    body       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,          -- unix milliseconds
+    PRIMARY KEY (month, community)
+) WITHOUT ROWID;
+)sql"},
 };
 
 }  // namespace

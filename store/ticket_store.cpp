@@ -386,6 +386,65 @@ std::vector<Ticket> group_members(SQLite::Database& db, std::int64_t parent) {
     return all(q);
 }
 
+namespace {
+
+// The SLA judgement as SQL over the `tickets` row (and its milestones), so the list filter, the state
+// shown per ticket and the live view's counts agree. `now_ms` and `warn_percent` are numbers, written
+// into the text. A NULL deadline compares as NULL, hence the coalesce(…, 0).
+std::string sla_overdue_sql(std::int64_t now_ms) {
+    const auto n = std::to_string(now_ms);
+    return "(coalesce(tickets.claim_due <= " + n + ", 0) OR coalesce(tickets.on_site_due <= " + n +
+           ", 0) OR coalesce(tickets.plan_due <= " + n +
+           ", 0) OR EXISTS (SELECT 1 FROM milestones m WHERE m.ticket_id = tickets.id AND m.met_at IS NULL"
+           " AND (m.missed_at IS NOT NULL OR m.due_at <= " +
+           n + ")))";
+}
+
+std::string sla_warning_sql(std::int64_t now_ms, int warn_percent) {
+    const auto n = std::to_string(now_ms);
+    const auto p = std::to_string(warn_percent);
+    std::string sql = "(0";
+    for (const char* due : {"tickets.claim_due", "tickets.on_site_due", "tickets.plan_due"}) {
+        sql += std::string(" OR coalesce(") + due + " > " + n + " AND tickets.created_at + (" + due +
+               " - tickets.created_at) * " + p + " / 100 <= " + n + ", 0)";
+    }
+    return sql + ")";
+}
+
+// 0 none, 1 on_track, 2 warning, 3 overdue: the SlaState enumerators' order.
+std::string sla_case_sql(std::int64_t now_ms, int warn_percent) {
+    return std::string("(CASE WHEN tickets.status NOT IN ") + kOpen + " THEN 0 WHEN " +
+           sla_overdue_sql(now_ms) + " THEN 3 WHEN " + sla_warning_sql(now_ms, warn_percent) +
+           " THEN 2 ELSE 1 END)";
+}
+
+SlaState sla_from_int(int v) { return v >= 0 && v <= 3 ? static_cast<SlaState>(v) : SlaState::none; }
+
+}  // namespace
+
+std::string_view to_string(SlaState s) {
+    switch (s) {
+        case SlaState::on_track:
+            return "on_track";
+        case SlaState::warning:
+            return "warning";
+        case SlaState::overdue:
+            return "overdue";
+        case SlaState::none:
+            break;
+    }
+    return "none";
+}
+
+std::optional<SlaState> parse_sla_state(std::string_view text) {
+    for (const auto s : {SlaState::on_track, SlaState::warning, SlaState::overdue}) {
+        if (to_string(s) == text) {
+            return s;
+        }
+    }
+    return std::nullopt;
+}
+
 std::vector<Ticket> find_tickets(SQLite::Database& db, const TicketFilter& f) {
     std::string sql = std::string("SELECT ") + kColumns + " FROM tickets WHERE id > ?";
     std::vector<std::string> binds;
@@ -407,6 +466,8 @@ std::vector<Ticket> find_tickets(SQLite::Database& db, const TicketFilter& f) {
     where("department", f.department);
     where("assignee", f.assignee);
     where("resident", f.resident);
+    where("urgency", f.urgency);
+    where("nature", f.nature);
     where("building", f.room.building);
     where("unit", f.room.unit);
     where("room", f.room.room);
@@ -415,6 +476,16 @@ std::vector<Ticket> find_tickets(SQLite::Database& db, const TicketFilter& f) {
     }
     if (f.to_ms > 0) {
         sql += " AND created_at < " + std::to_string(f.to_ms);
+    }
+    if (f.overdue) {
+        // Only open tickets can be overdue; the status test comes first so SQLite can use the status
+        // index for "overdue=true".
+        const auto open_and_overdue = std::string("status IN ") + kOpen + " AND " + sla_overdue_sql(f.now_ms);
+        sql += *f.overdue ? " AND " + open_and_overdue : " AND NOT (" + open_and_overdue + ")";
+    }
+    if (f.sla != SlaState::none) {
+        sql += std::string(" AND status IN ") + kOpen + " AND " + sla_case_sql(f.now_ms, f.warn_percent) +
+               " = " + std::to_string(static_cast<int>(f.sla));
     }
     sql += " ORDER BY id LIMIT ?";
     SQLite::Statement q(db, sql);
@@ -425,6 +496,94 @@ std::vector<Ticket> find_tickets(SQLite::Database& db, const TicketFilter& f) {
     }
     q.bind(c++, static_cast<std::int64_t>(f.limit));
     return all(q);
+}
+
+std::vector<SlaState> sla_states(SQLite::Database& db, const std::vector<Ticket>& tickets,
+                                 std::int64_t now_ms, int warn_percent) {
+    std::vector<SlaState> out;
+    out.reserve(tickets.size());
+    if (tickets.empty()) {
+        return out;
+    }
+    SQLite::Statement q(db, "SELECT " + sla_case_sql(now_ms, warn_percent) + " FROM tickets WHERE id = ?");
+    for (const auto& t : tickets) {
+        q.reset();
+        q.bind(1, t.id);
+        out.push_back(q.executeStep() ? sla_from_int(q.getColumn(0).getInt()) : SlaState::none);
+    }
+    return out;
+}
+
+std::vector<OpenCount> open_counts(SQLite::Database& db, std::string_view community, std::int64_t now_ms,
+                                   int warn_percent) {
+    std::string sql = "SELECT urgency, " + sla_case_sql(now_ms, warn_percent) +
+                      " AS sla, count(*) FROM tickets WHERE status IN " + kOpen;
+    if (!community.empty()) {
+        sql += " AND community = ?";
+    }
+    sql += " GROUP BY 1, 2 ORDER BY 1, 2";
+    SQLite::Statement q(db, sql);
+    if (!community.empty()) {
+        q.bind(1, std::string(community));
+    }
+    std::vector<OpenCount> out;
+    while (q.executeStep()) {
+        out.push_back(
+            {q.getColumn(0).getString(), sla_from_int(q.getColumn(1).getInt()), q.getColumn(2).getInt64()});
+    }
+    return out;
+}
+
+std::vector<Claim> claims_since(SQLite::Database& db, std::string_view community, std::int64_t since_ms,
+                                std::size_t limit) {
+    // The first event at or after since_ms, by binary search over the id range: events are appended
+    // as they happen, so `at` grows with `id` (a few seconds of disorder between concurrent writers
+    // are covered by the slack, and the exact bound is applied below).
+    constexpr std::int64_t kSlackMs = 10 * 60 * 1000;
+    SQLite::Statement bounds(db, "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM ticket_events");
+    bounds.executeStep();
+    std::int64_t lo = bounds.getColumn(0).getInt64();
+    std::int64_t hi = bounds.getColumn(1).getInt64() + 1;
+    SQLite::Statement probe(db, "SELECT id, at FROM ticket_events WHERE id >= ? ORDER BY id LIMIT 1");
+    while (lo < hi) {
+        const auto mid = lo + (hi - lo) / 2;
+        probe.reset();
+        probe.bind(1, mid);
+        if (!probe.executeStep()) {
+            hi = mid;
+            continue;
+        }
+        const auto id = probe.getColumn(0).getInt64();
+        if (probe.getColumn(1).getInt64() >= since_ms - kSlackMs) {
+            hi = mid;
+        } else {
+            lo = id + 1;
+        }
+    }
+    SQLite::Statement q(
+        db,
+        "SELECT e.id, e.at, e.actor, e.actor_name, e.kind, e.text, e.data, e.ticket_id"
+        " FROM ticket_events e WHERE e.id >= ? AND e.kind = 'claim' AND e.at >= ? ORDER BY e.id");
+    q.bind(1, lo);
+    q.bind(2, since_ms);
+    std::vector<Claim> out;
+    while (out.size() < limit && q.executeStep()) {
+        Claim c;
+        c.event.id = q.getColumn(0).getInt64();
+        c.event.at = at_ms(q.getColumn(1).getInt64());
+        c.event.actor = q.getColumn(2).getString();
+        c.event.actor_name = q.getColumn(3).getString();
+        c.event.kind = q.getColumn(4).getString();
+        c.event.text = q.getColumn(5).getString();
+        c.event.data = q.getColumn(6).getString();
+        auto t = ticket_by_id(db, q.getColumn(7).getInt64());
+        if (!t || (!community.empty() && t->community != community)) {
+            continue;
+        }
+        c.ticket = std::move(*t);
+        out.push_back(std::move(c));
+    }
+    return out;
 }
 
 bool enqueue(SQLite::Database& db, const OutboxMessage& m, std::int64_t now_ms) {
@@ -604,7 +763,8 @@ std::vector<OutboxRow> find_outbox(SQLite::Database& db, const OutboxFilter& f) 
         sql += " AND o.state = ?";
     }
     if (!f.ticket_code.empty()) {
-        sql += " AND o.ticket_id = (SELECT id FROM tickets WHERE code = ?)";
+        // "ticket_id != 0" lets SQLite use the partial index outbox_ticket instead of scanning the outbox.
+        sql += " AND o.ticket_id != 0 AND o.ticket_id = (SELECT id FROM tickets WHERE code = ?)";
     }
     sql += " ORDER BY o.id LIMIT ?";
     SQLite::Statement q(db, sql);

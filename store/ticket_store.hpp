@@ -54,19 +54,60 @@ std::vector<tickets::Ticket> recent_household_tickets(SQLite::Database& db, std:
 void set_parent(SQLite::Database& db, std::int64_t child, std::int64_t parent);
 std::vector<tickets::Ticket> group_members(SQLite::Database& db, std::int64_t parent);
 
+// Where an open ticket stands against its deadlines, as the console shows it:
+//   overdue   a deadline (claim, on-site, plan) has passed, or a milestone was missed and is not yet met;
+//   warning   not overdue, and `warn_percent` % of the time to one of its deadlines (counted from
+//             filing) is used up;
+//   on_track  the rest.
+// Tickets that are no longer open (resolved and after) have none.
+enum class SlaState { none, on_track, warning, overdue };
+std::string_view to_string(SlaState s);
+std::optional<SlaState> parse_sla_state(std::string_view text);  // on_track | warning | overdue
+
 struct TicketFilter {
     std::string status;     // a status name; "active" or "open" for the groups; "" for any
     std::string community;  // "" for any
     std::string department;
     std::string assignee;
     std::string resident;
+    std::string urgency;       // normal | emergency | difficult; "" for any
+    std::string nature;        // service | facility | fee | order; "" for any
     dialogs::Room room;        // parts that are set must match
     std::int64_t from_ms = 0;  // created at or after (0: no bound)
     std::int64_t to_ms = 0;    // created before (0: no bound)
+    // SLA filters, judged at now_ms with warn_percent (see SlaState): open and overdue (true) or
+    // anything else (false); open tickets in one state (none: no filter).
+    std::optional<bool> overdue;
+    SlaState sla = SlaState::none;
+    std::int64_t now_ms = 0;
+    int warn_percent = 80;
     std::size_t limit = 100;
     std::int64_t after_id = 0;  // paging: ids greater than this
 };
 std::vector<tickets::Ticket> find_tickets(SQLite::Database& db, const TicketFilter& filter);
+
+// The SLA state of each of `tickets` at `now_ms` (same order): one primary-key lookup each.
+std::vector<SlaState> sla_states(SQLite::Database& db, const std::vector<tickets::Ticket>& tickets,
+                                 std::int64_t now_ms, int warn_percent);
+
+// Open tickets of `community` ("" for all) counted by urgency and SLA state (the console's live view).
+struct OpenCount {
+    std::string urgency;
+    SlaState sla = SlaState::none;
+    std::int64_t count = 0;
+};
+std::vector<OpenCount> open_counts(SQLite::Database& db, std::string_view community, std::int64_t now_ms,
+                                   int warn_percent);
+
+// The claims made at or after `since_ms` on tickets of `community` ("" for all), oldest first, at most
+// `limit`: the claim event and the ticket as it is now. Events are appended in time order, so the
+// first event of the period is found by a binary search over ids and only that period is read.
+struct Claim {
+    tickets::Event event;
+    tickets::Ticket ticket;
+};
+std::vector<Claim> claims_since(SQLite::Database& db, std::string_view community, std::int64_t since_ms,
+                                std::size_t limit);
 
 // ---- outbox ----
 

@@ -20,10 +20,14 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <unordered_map>
 
@@ -82,6 +86,42 @@ asio::awaitable<void> lingering_close(beast::tcp_stream& stream) {
     stream.close();
 }
 
+// "https://Example.com:443" → "example.com"; "http://h:8080" → "h:8080". Default ports are dropped so
+// an Origin and a Host header that name the same place compare equal.
+std::string origin_host(std::string_view origin) {
+    std::string_view scheme = "http";
+    if (const auto sep = origin.find("://"); sep != std::string_view::npos) {
+        scheme = origin.substr(0, sep);
+        origin.remove_prefix(sep + 3);
+    }
+    std::string host(origin.substr(0, origin.find('/')));
+    for (auto& c : host) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    const std::string default_port = boost::algorithm::iequals(scheme, "https") ? ":443" : ":80";
+    if (host.ends_with(default_port)) {
+        host.resize(host.size() - default_port.size());
+    }
+    return host;
+}
+
+// Cross-site WebSocket hijacking guard: a browser always sends Origin on a WebSocket upgrade, so a
+// page from another site is refused unless its origin is allowed. Clients without an Origin are
+// not browsers and carry no ambient credentials of a user.
+bool origin_allowed(const Request& request, const std::vector<std::string>& allowed) {
+    const auto origin = request[http::field::origin];
+    if (origin.empty()) {
+        return true;
+    }
+    if (allowed.empty()) {
+        return origin_host(origin) == origin_host(request[http::field::host]) &&
+               !request[http::field::host].empty();
+    }
+    return std::any_of(allowed.begin(), allowed.end(), [origin](const std::string& a) {
+        return a == "*" || boost::algorithm::iequals(a, origin);
+    });
+}
+
 std::string allow_header(const std::vector<http::verb>& verbs) {
     std::string out;
     for (const auto v : verbs) {
@@ -118,13 +158,26 @@ struct HttpServer::Shared : std::enable_shared_from_this<HttpServer::Shared> {
                        .with({})),
           dropped(metrics.counter("http_client_errors_total",
                                   "Requests refused or connections dropped for client faults, by reason.",
-                                  {"reason"})) {}
+                                  {"reason"})),
+          websockets(
+              metrics.gauge("http_websocket_connections", "WebSocket connections currently open.").with({})),
+          websocket_messages(metrics.counter("http_websocket_messages_total",
+                                             "WebSocket text messages, by route and direction (in, out).",
+                                             {"route", "direction"})) {}
+
+    // A request to a WebSocket route that is to be upgraded, handed from handle() to the connection.
+    struct Upgrade {
+        ServerRequest request;
+        const WsHandler* handler = nullptr;
+    };
 
     class Connection;
 
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> reject(tcp::socket socket);
-    asio::awaitable<Response> handle(ServerRequest request);
+    // Answers `request`, or for an acceptable upgrade to a WebSocket route fills `upgrade` and
+    // returns 101 for the connection to carry out.
+    asio::awaitable<Response> handle(ServerRequest request, std::optional<Upgrade>& upgrade);
 
     // Adds a connection unless stopping (then the caller closes it). Thread-safe.
     bool enter(std::uint64_t id, const std::shared_ptr<Connection>& c);
@@ -149,12 +202,14 @@ struct HttpServer::Shared : std::enable_shared_from_this<HttpServer::Shared> {
     metrics::Gauge& in_flight;
     metrics::Counter& rejected;
     metrics::Family<metrics::Counter>& dropped;
+    metrics::Gauge& websockets;
+    metrics::Family<metrics::Counter>& websocket_messages;
 };
 
 class HttpServer::Shared::Connection : public std::enable_shared_from_this<Connection> {
 public:
     Connection(std::shared_ptr<Shared> shared, tcp::socket socket, std::uint64_t id)
-        : shared_(std::move(shared)), stream_(std::move(socket)), id_(id) {
+        : shared_(std::move(shared)), strand_(socket.get_executor()), stream_(std::move(socket)), id_(id) {
         boost::system::error_code ec;
         remote_ = stream_.socket().remote_endpoint(ec);
     }
@@ -162,15 +217,24 @@ public:
     asio::awaitable<void> run();
 
     // Thread-safe: both post to the connection's strand.
+    // A WebSocket connection gets a close frame with 1001 instead.
     void close_if_idle() {
-        asio::post(stream_.get_executor(), [self = shared_from_this()] {
-            if (self->idle_) {
+        asio::post(strand_, [self = shared_from_this()] {
+            if (self->websocket_) {
+                if (self->websocket_accepted_) {
+                    detail::websocket_going_away(self->websocket_);
+                }
+            } else if (self->idle_) {
                 self->stream_.cancel();
             }
         });
     }
     void force_close() {
-        asio::post(stream_.get_executor(), [self = shared_from_this()] {
+        asio::post(strand_, [self = shared_from_this()] {
+            if (self->websocket_) {
+                detail::websocket_abort(self->websocket_);
+                return;
+            }
             boost::system::error_code ec;
             self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
             self->stream_.close();
@@ -179,15 +243,21 @@ public:
 
 private:
     asio::awaitable<bool> serve_one(beast::flat_buffer& buffer, bool first);
+    // Accepts the upgrade and runs the route's handler; the stream then belongs to the WebSocket.
+    asio::awaitable<void> serve_websocket(Upgrade upgrade);
     asio::awaitable<void> send_error(http::status status, std::string_view reason, std::string body,
                                      unsigned version);
     void count_drop(std::string_view reason) { shared_->dropped.with({std::string(reason)}).inc(); }
 
     std::shared_ptr<Shared> shared_;
-    beast::tcp_stream stream_;
+    asio::any_io_executor strand_;  // the connection's strand, also after stream_ moved to a WebSocket
+    beast::tcp_stream stream_;      // moved from once websocket_ is set
     std::uint64_t id_;
     tcp::endpoint remote_;
     bool idle_ = true;  // waiting for a new request; touched only on the strand
+    // Set when the connection became a WebSocket, and when its handshake succeeded; strand only.
+    std::shared_ptr<WebSocket::Impl> websocket_;
+    bool websocket_accepted_ = false;
 };
 
 bool HttpServer::Shared::enter(std::uint64_t id, const std::shared_ptr<Connection>& c) {
@@ -226,10 +296,48 @@ asio::awaitable<void> HttpServer::Shared::Connection::run() {
             break;
         }
     }
-    boost::system::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    if (!websocket_) {
+        boost::system::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream_.close();
+    }
     shared_->leave(id_);
+}
+
+asio::awaitable<void> HttpServer::Shared::Connection::serve_websocket(Upgrade upgrade) {
+    detail::WebSocketSetup setup;
+    setup.message_limit = shared_->options.websocket_message_limit;
+    setup.server_name = kServerName;
+    setup.route = upgrade.request.route;
+    setup.open = &shared_->websockets;
+    setup.messages = &shared_->websocket_messages;
+    auto impl = detail::make_websocket(std::move(stream_), remote_, std::move(setup));
+    websocket_ = impl;
+    auto handshake = upgrade.request.message;
+    if (!co_await detail::accept_websocket(impl, std::move(handshake))) {
+        co_await detail::finish_websocket(impl);
+        co_return;
+    }
+    websocket_accepted_ = true;
+    if (shared_->stopping_flag.load(std::memory_order_relaxed)) {
+        // stop() ran during the handshake; its close_if_idle() saw no accepted socket yet.
+        detail::websocket_going_away(impl);
+    }
+    const auto route = upgrade.request.route;
+    WebSocket socket(impl);
+    bool failed = false;
+    try {
+        auto session = (*upgrade.handler)(std::move(upgrade.request), socket);
+        co_await std::move(session);
+    } catch (const std::exception& e) {
+        ANJU_LOG_ERROR(http_log) << "websocket handler failed" << kv("route", route) << kv("remote", remote_)
+                                 << kv("error", e.what());
+        failed = true;
+    }
+    if (failed) {
+        co_await socket.close(beast::websocket::close_code::internal_error);
+    }
+    co_await detail::finish_websocket(impl);
 }
 
 asio::awaitable<void> HttpServer::Shared::Connection::send_error(http::status status, std::string_view reason,
@@ -327,7 +435,15 @@ asio::awaitable<bool> HttpServer::Shared::Connection::serve_one(beast::flat_buff
     const bool client_keep_alive = request.message.keep_alive();
     request.remote = remote_;
 
-    Response res = co_await shared_->handle(std::move(request));
+    std::optional<Upgrade> upgrade;
+    Response res = co_await shared_->handle(std::move(request), upgrade);
+    if (upgrade) {
+        if (!shared_->stopping_flag.load(std::memory_order_relaxed)) {
+            co_await serve_websocket(std::move(*upgrade));
+            co_return false;
+        }
+        res = make_response(http::status::service_unavailable, "server stopping\n");
+    }
 
     const bool keep_alive = client_keep_alive && !shared_->stopping_flag.load(std::memory_order_relaxed);
     res.version(version);
@@ -346,7 +462,7 @@ asio::awaitable<bool> HttpServer::Shared::Connection::serve_one(beast::flat_buff
     co_return keep_alive;
 }
 
-asio::awaitable<Response> HttpServer::Shared::handle(ServerRequest request) {
+asio::awaitable<Response> HttpServer::Shared::handle(ServerRequest request, std::optional<Upgrade>& upgrade) {
     const auto started = std::chrono::steady_clock::now();
     in_flight.inc();
     const auto target = std::string_view(request.message.target());
@@ -380,6 +496,20 @@ asio::awaitable<Response> HttpServer::Shared::handle(ServerRequest request) {
                 route = match.route;
                 request.route = match.route;
                 request.params = std::move(match.params);
+                if (match.websocket != nullptr) {
+                    if (!beast::websocket::is_upgrade(request.message)) {
+                        res = make_response(http::status::upgrade_required,
+                                            "this URL takes WebSocket connections only\n");
+                        res.set(http::field::upgrade, "websocket");
+                        res.set(http::field::connection, "Upgrade");
+                    } else if (!origin_allowed(request.message, options.websocket_allowed_origins)) {
+                        res = make_response(http::status::forbidden, "origin not allowed\n");
+                    } else {
+                        res = Response{http::status::switching_protocols, 11};
+                        upgrade.emplace(Upgrade{std::move(request), match.websocket});
+                    }
+                    break;
+                }
                 try {
                     res = co_await (*match.handler)(std::move(request));
                 } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 // anju's HTTP/1.1 server on Boost.Beast: one coroutine per connection on its own strand,
 // keep-alive, limits on header and body size, read/write/idle timeouts, a cap on concurrent
-// connections, request metrics, and a graceful stop that lets in-flight requests finish.
+// connections, request metrics, WebSocket upgrades on websocket routes, and a graceful stop that
+// lets in-flight requests finish.
 #pragma once
 
 #include "bot/core/metrics.hpp"
@@ -18,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace anju::net {
 
@@ -30,6 +32,11 @@ struct HttpServerOptions {
     std::chrono::milliseconds write_timeout{30'000};  // to send a whole response
     std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
     std::size_t max_connections = 1024;               // further connections get 503 and are closed
+    std::size_t websocket_message_limit = 64 * 1024;  // larger WebSocket messages: closed with 1009
+    // Origins (scheme://host[:port]) whose pages may open WebSocket connections; empty: only pages
+    // served from the same host and port as the request's Host header; "*": any. Requests without
+    // an Origin header (not a browser) are always let through. Others get 403.
+    std::vector<std::string> websocket_allowed_origins{};
 };
 
 class HttpServer {
@@ -48,8 +55,9 @@ public:
     // Starts accepting connections. Call once after a successful listen(). Thread-safe.
     void start();
 
-    // Graceful stop: stops accepting, closes idle keep-alive connections, lets requests in flight
-    // finish and answer (with Connection: close) within `grace`, then closes whatever is left.
+    // Graceful stop: stops accepting, closes idle keep-alive connections, sends open WebSockets a
+    // close frame with 1001 (going away), lets requests in flight finish and answer (with
+    // Connection: close) within `grace`, then closes whatever is left.
     // Completes once every connection has ended, or 1 s after the forced close at the latest.
     // Thread-safe; call once.
     asio::awaitable<void> stop(std::chrono::milliseconds grace);

@@ -47,7 +47,7 @@ void Router::add(http::verb method, std::string_view pattern, Handler handler) {
     if (pattern.empty() || pattern.front() != '/') {
         throw std::invalid_argument("route pattern must start with '/': " + std::string(pattern));
     }
-    Route route{method, std::string(pattern), {}, std::move(handler)};
+    Route route{method, std::string(pattern), {}, std::move(handler), {}};
     const auto parts = split_path(pattern);
     for (std::size_t i = 0; i < parts.size(); ++i) {
         const auto part = parts[i];
@@ -79,6 +79,11 @@ void Router::add(http::verb method, std::string_view pattern, Handler handler) {
         }
     }
     routes_.push_back(std::move(route));
+}
+
+void Router::add_websocket(std::string_view pattern, WsHandler handler) {
+    add(http::verb::get, pattern, Handler{});
+    routes_.back().websocket = std::move(handler);
 }
 
 std::optional<PathParams> Router::match_segments(const Route& route,
@@ -153,7 +158,11 @@ Router::Match Router::match(http::verb method, std::string_view path) const {
     }
     if (best != nullptr) {
         result.outcome = Outcome::found;
-        result.handler = &best->handler;
+        if (best->websocket) {
+            result.websocket = &best->websocket;
+        } else {
+            result.handler = &best->handler;
+        }
         result.route = best->pattern;
         result.params = std::move(best_params);
         result.allowed.clear();

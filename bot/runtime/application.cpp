@@ -3,6 +3,7 @@
 #include "bot/core/log.hpp"
 #include "bot/core/text.hpp"
 #include "bot/net/tls.hpp"
+#include "bot/runtime/owner_groups.hpp"
 #include "bot/runtime/scheduler.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -27,6 +28,8 @@ using json = nlohmann::json;
 const log::Logger app_log{"app"};
 
 constexpr std::chrono::milliseconds kHealthStoreDeadline{2000};
+// Attempts at a web chat notice before it is given up: about a week at the default max_retry (1h).
+constexpr int kWebChatAttempts = 180;
 
 net::Response json_response(http::status status, const json& body) {
     return net::make_response(status, body.dump() + "\n", "application/json");
@@ -50,6 +53,7 @@ constexpr std::string_view kIndexHtml = R"html(<!doctype html>
  body { font-family: system-ui, "PingFang SC", "Noto Sans CJK SC", sans-serif; max-width: 40rem; margin: 2rem auto;
         padding: 0 1rem; color: #222; line-height: 1.5; }
  h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+ h2 { font-size: 1.1rem; margin: 1.4rem 0 0.4rem; }
  .sub { color: #666; margin-top: 0; }
  code { background: #f3f3f3; padding: 0.1rem 0.3rem; border-radius: 3px; }
  li { margin: 0.3rem 0; }
@@ -60,6 +64,13 @@ constexpr std::string_view kIndexHtml = R"html(<!doctype html>
 <h1>安居 anju</h1>
 <p class="sub">物业投诉处理 · property-complaint handling through chat</p>
 <p>Service <b>{{NAME}}</b>, version {{VERSION}}: <span id="health">checking…</span></p>
+<h2>试一试 · try it</h2>
+<ul>
+ <li><a href="/chat"><b>住户聊天</b></a> — talk to the bot as a resident, exactly as on WeChat (web chat)</li>
+ <li><a href="/workgroup"><b>员工工作群</b></a> — the staff work group: see the ticket cards, claim and handle them (demo)</li>
+ <li><a href="/console/"><b>管理后台</b></a> — the console: tickets, timelines, live view, monthly report (admin token)</li>
+</ul>
+<h2>Service</h2>
 <ul>
  <li><a href="/healthz"><code>GET /healthz</code></a> — is the service and its store up</li>
  <li><a href="/metrics"><code>GET /metrics</code></a> — Prometheus metrics</li>
@@ -124,6 +135,8 @@ Application::~Application() {
     background_.reset();
     scheduler_.reset();
     outboxes_.clear();
+    webchat_.reset();
+    workgroup_.reset();
     wecom_channels_.clear();
     wecom_apis_.clear();
     robot_.reset();
@@ -131,8 +144,10 @@ Application::~Application() {
     mp_apis_.clear();
     inbox_.reset();
     conversations_.reset();
+    console_api_.reset();
     tickets_api_.reset();
     outbox_api_.reset();
+    reports_api_.reset();
     staff_responder_.reset();
     dialog_responder_.reset();
     tickets_.reset();
@@ -151,6 +166,7 @@ boost::system::result<void, Error> Application::start() {
     }
     store_ = std::move(*opened);
     outbox_api_ = std::make_unique<OutboxApi>(*store_);
+    reports_api_ = std::make_unique<ReportsApi>(*store_, config_, clock_);
     if (auto built = start_dialogs(); !built) {
         return built.error();
     }
@@ -179,6 +195,7 @@ boost::system::result<void, Error> Application::start() {
     http_options.write_timeout = config_.http.write_timeout;
     http_options.idle_timeout = config_.http.idle_timeout;
     http_options.max_connections = config_.http.max_connections;
+    http_options.websocket_allowed_origins = config_.channels.webchat.allowed_origins;
     server_ = std::make_unique<net::HttpServer>(ioc_.get_executor(), http_options, make_router(), metrics_);
     auto bound = server_->listen();
     if (!bound) {
@@ -221,9 +238,12 @@ boost::system::result<void, Error> Application::start_dialogs() {
             return std::string(understander->label(category));
         };
         tickets_ = std::make_unique<TicketService>(*directory_, clock_, labels, staff_app);
+        tickets_->set_monthly_hook(reports_api_->monthly_hook(*tickets_));
         staff_responder_ = std::make_unique<StaffResponder>(*tickets_, dialogs_->understander(), clock_);
         tickets_api_ =
             std::make_unique<TicketsApi>(*store_, *tickets_, understander, clock_, [this] { committed(); });
+        console_api_ = std::make_unique<ConsoleApi>(*store_, *tickets_, clock_);
+        groups_api_ = std::make_unique<GroupsApi>(*store_, *tickets_, clock_, [this] { committed(); });
     }
     dialog_responder_ = std::make_unique<DialogResponder>(*dialogs_, *store_, clock_, tickets_.get());
     return {};
@@ -247,6 +267,10 @@ boost::system::result<void, Error> Application::start_channels() {
     responders_.add("wechat_mp", residents);
     responders_.add("wecom", staff);
     responders_.add("wecom_bot", staff);
+    responders_.add("web_staff", staff);
+    responders_.add(std::string(kBridgeChannel), residents);
+    responders_.add(std::string(kWeComOwnerChannel), residents);
+    responders_.add("webchat", residents);
     Responder& responder = options_.responder != nullptr ? *options_.responder : responders_;
     ConversationDeps deps{*store_,
                           responder,
@@ -297,11 +321,45 @@ boost::system::result<void, Error> Application::start_channels() {
     if (auto wecom = start_wecom(); !wecom) {
         return wecom.error();
     }
+    for (const auto& b : config_.channels.bridge) {
+        bridge_channels_.push_back(
+            std::make_unique<BridgeChannel>(b, *store_, *inbox_, clock_, metrics_, [this] { committed(); }));
+        bridge_clients_.push_back(std::make_unique<adapters::bridge::BridgeClient>(
+            *http_client_, b.outbound_url, b.secret, config_.http_client.timeout));
+    }
+    if (config_.channels.webchat.enabled) {
+        WebChatChannelOptions webchat_options;
+        webchat_options.max_text = config_.channels.webchat.max_text;
+        webchat_options.service_name = config_.service.name;
+        // Also without tickets: an answer that found no page of its visitor open waits here. A visitor
+        // who closed the page is no platform failure, so their notices are kept for about a week (at
+        // the max_retry interval) rather than given up after max_attempts; coming back makes them due.
+        auto options = outbox_options(config_.outbox, {"webchat"});
+        options.max_attempts = std::max(options.max_attempts, kWebChatAttempts);
+        outboxes_.push_back(std::make_unique<OutboxSender>(
+            ioc_.get_executor(), *store_, clock_,
+            [this](const store::OutboxMessage& m) { return send_queued(m); }, metrics_, std::move(options)));
+        webchat_ =
+            std::make_unique<WebChatChannel>(*store_, *inbox_, clock_, metrics_, std::move(webchat_options),
+                                             [sender = outboxes_.back().get()] { sender->kick(); });
+    }
+    if (const auto* community = WorkGroupChannel::web_community(config_.tickets); community && tickets_) {
+        workgroup_ = std::make_unique<WorkGroupChannel>(*community, *store_, *inbox_, clock_, metrics_);
+        outboxes_.push_back(std::make_unique<OutboxSender>(
+            ioc_.get_executor(), *store_, clock_,
+            [this](const store::OutboxMessage& m) { return send_queued(m); }, metrics_,
+            outbox_options(config_.outbox, {"web_group", "web_staff"})));
+    }
     if (tickets_) {
         // One dispatcher per channel, so a slow or failing platform does not hold up the others.
         // Every channel the outbox knows is in exactly one list.
         for (auto channels : std::vector<std::vector<std::string>>{
-                 {"wechat_mp"}, {"wecom_app"}, {"wecom_chat"}, {"wecom_robot"}, {"wecom_aibot"}}) {
+                 {"wechat_mp"},
+                 {"wecom_app"},
+                 {"wecom_chat"},
+                 {"wecom_robot"},
+                 {"wecom_aibot"},
+                 {std::string(kBridgeChannel), std::string(kWeComOwnerChannel)}}) {
             outboxes_.push_back(std::make_unique<OutboxSender>(
                 ioc_.get_executor(), *store_, clock_,
                 [this](const store::OutboxMessage& m) { return send_queued(m); }, metrics_,
@@ -377,8 +435,11 @@ boost::system::result<void, Error> Application::start_wecom() {
                 return Error{endpoint.error(),
                              "channels.wecom \"" + account.id + "\": " + endpoint.error().message()};
             }
-            wecom_channels_.push_back(std::make_unique<WeComChannel>(std::move(*endpoint), *robot_, *inbox_,
-                                                                     clock_, metrics_, channel_options));
+            // A robot in owner groups (audience "residents") takes complaints; otherwise staff commands.
+            store::Store* residents =
+                account.audience == config::WeComConfig::Audience::residents ? store_.get() : nullptr;
+            wecom_channels_.push_back(std::make_unique<WeComChannel>(
+                std::move(*endpoint), *robot_, *inbox_, clock_, metrics_, channel_options, residents));
         }
         wecom_apis_.push_back(std::move(api));
     }
@@ -393,6 +454,20 @@ asio::awaitable<SendOutcome> Application::send_queued(const store::OutboxMessage
     const auto text = payload.value("text", std::string());
     const auto markdown = payload.value("markdown", std::string());
     // What a failure means (retry, give up, or "may have been delivered") is outcome_for's call.
+    if (m.channel == "web_group" || m.channel == "web_staff") {
+        if (!workgroup_) {
+            co_return SendOutcome::fail("no work group with \"web\": true");
+        }
+        auto outcome = co_await workgroup_->send_queued(m);
+        co_return outcome;
+    }
+    if (m.channel == "webchat") {
+        if (!webchat_) {
+            co_return SendOutcome::fail("the web chat is off (channels.webchat.enabled)");
+        }
+        auto outcome = co_await webchat_->send_queued(m);
+        co_return outcome;
+    }
     if (m.channel == "wechat_mp") {
         for (const auto& channel : mp_channels_) {
             if (channel->account() != m.account) {
@@ -456,10 +531,79 @@ asio::awaitable<SendOutcome> Application::send_queued(const store::OutboxMessage
         }
         co_return SendOutcome::fail("no robot for " + m.account + "/" + m.target);
     }
+    if (m.channel == kBridgeChannel || m.channel == kWeComOwnerChannel) {
+        auto outcome = co_await send_to_owner_group(m);
+        co_return outcome;
+    }
     co_return SendOutcome::fail("unknown channel \"" + m.channel + "\"");
 }
 
+asio::awaitable<SendOutcome> Application::send_to_owner_group(const store::OutboxMessage& m) {
+    const auto payload = json::parse(m.payload, nullptr, false);
+    const auto text = payload.is_object() ? payload.value("text", std::string()) : std::string();
+    std::vector<std::string> mentions;
+    if (payload.is_object() && payload.contains("mentions") && payload["mentions"].is_array()) {
+        for (const auto& v : payload["mentions"]) {
+            if (v.is_string() && !v.get<std::string>().empty()) {
+                mentions.push_back(v.get<std::string>());
+            }
+        }
+    }
+    if (m.channel == kBridgeChannel) {
+        for (std::size_t i = 0; i < config_.channels.bridge.size(); ++i) {
+            if (config_.channels.bridge[i].id != m.account) {
+                continue;
+            }
+            // The message's outbox key is its id: the bridge drops a repeat, so a resend is safe.
+            auto result =
+                co_await bridge_clients_[i]->post(m.key, m.target, text, std::move(mentions), clock_.now());
+            using Outcome = adapters::bridge::BridgeClient::Outcome;
+            switch (result.outcome) {
+                case Outcome::delivered:
+                    co_return SendOutcome::ok();
+                case Outcome::retry:
+                    co_return SendOutcome::again(result.error);
+                case Outcome::maybe_delivered:
+                    co_return SendOutcome::unsure(result.error, std::chrono::hours(24));
+                case Outcome::refused:
+                    co_return SendOutcome::fail(result.error);
+            }
+        }
+        co_return SendOutcome::fail("no bridge \"" + m.account + "\"");
+    }
+    // A WeCom owner group: the 智能机器人 can only answer, so notices go through a group robot in it.
+    if (directory_) {
+        for (const auto& community : directory_->config().communities) {
+            for (const auto& g : community.owner_groups) {
+                if (g.channel != "wecom" || g.account != m.account || g.chat != m.target ||
+                    g.robot_key.empty()) {
+                    continue;
+                }
+                auto sent = co_await robot_->send_text(g.robot_key, text, std::move(mentions));
+                if (!sent) {
+                    co_return outcome_for(sent.error());
+                }
+                co_return SendOutcome::ok();
+            }
+        }
+    }
+    co_return SendOutcome::fail("no robot_key for WeCom owner group " + m.target);
+}
+
 ChannelSender* Application::sender_for(const InboundMessage& message) {
+    if (message.channel == "webchat") {
+        return webchat_.get();
+    }
+    if (message.channel == "web_staff") {
+        return workgroup_.get();
+    }
+    if (message.channel == kBridgeChannel) {
+        for (const auto& channel : bridge_channels_) {
+            if (channel->account() == message.account) {
+                return channel.get();
+            }
+        }
+    }
     if (message.channel == "wechat_mp") {
         for (const auto& channel : mp_channels_) {
             if (channel->account() == message.account) {
@@ -503,6 +647,36 @@ net::Router Application::make_router() {
                [this](net::ServerRequest r) { return tickets_call(std::move(r), &TicketsApi::action); });
     router.add(http::verb::get, "/api/v1/outbox",
                [this](net::ServerRequest r) { return outbox_call(std::move(r)); });
+    router.add(http::verb::get, "/api/v1/reports/monthly",
+               [this](net::ServerRequest r) { return reports_call(std::move(r)); });
+    // The admin console: the page and its files are public (they hold no data), the data needs the token.
+    router.add(http::verb::get, "/static/{file...}", static_asset);
+    router.add(http::verb::get, "/console", console_redirect);
+    router.add(http::verb::get, "/console/", console_page);
+    router.add(http::verb::get, "/api/v1/live",
+               [this](net::ServerRequest r) { return console_call(std::move(r), &ConsoleApi::live); });
+    router.add(http::verb::get, "/api/v1/staff",
+               [this](net::ServerRequest r) { return console_call(std::move(r), &ConsoleApi::staff); });
+    router.add(http::verb::post, "/bridge/{id}",
+               [this](net::ServerRequest r) { return bridge(std::move(r)); });
+    router.add(http::verb::put, "/api/v1/group-members",
+               [this](net::ServerRequest r) { return groups_call(std::move(r), &GroupsApi::link); });
+    router.add(http::verb::delete_, "/api/v1/group-members",
+               [this](net::ServerRequest r) { return groups_call(std::move(r), &GroupsApi::unlink); });
+    router.add(http::verb::post, "/api/v1/announcements",
+               [this](net::ServerRequest r) { return groups_call(std::move(r), &GroupsApi::announce); });
+    if (workgroup_) {
+        router.add(http::verb::get, "/workgroup", workgroup_page);
+        router.add_websocket("/workgroup/ws", [this](net::ServerRequest r, net::WebSocket ws) {
+            return workgroup_->session(std::move(r), std::move(ws));
+        });
+    }
+    if (webchat_) {
+        router.add(http::verb::get, "/chat", chat_page);
+        router.add_websocket("/chat/ws", [this](net::ServerRequest r, net::WebSocket ws) {
+            return webchat_->session(std::move(r), std::move(ws));
+        });
+    }
     return router;
 }
 
@@ -697,12 +871,54 @@ asio::awaitable<net::Response> Application::wecom(net::ServerRequest request) {
     co_return net::make_response(http::status::not_found, "");
 }
 
+asio::awaitable<net::Response> Application::bridge(net::ServerRequest request) {
+    const auto id = std::string(request.param("id"));
+    for (const auto& channel : bridge_channels_) {
+        if (channel->account() == id) {
+            auto response = co_await channel->handle(std::move(request));
+            co_return response;
+        }
+    }
+    co_return json_response(http::status::not_found, {{"error", "no bridge \"" + id + "\""}});
+}
+
+asio::awaitable<net::Response> Application::groups_call(
+    net::ServerRequest request, asio::awaitable<net::Response> (GroupsApi::*call)(net::ServerRequest)) {
+    if (auto refused = admin_refusal(request)) {
+        co_return std::move(*refused);
+    }
+    if (!groups_api_) {
+        co_return json_response(http::status::not_found, {{"error", "tickets are off (no tickets section)"}});
+    }
+    auto response = co_await ((*groups_api_).*call)(std::move(request));
+    co_return response;
+}
+
 asio::awaitable<net::Response> Application::outbox_call(net::ServerRequest request) {
     if (auto refused = admin_refusal(request)) {
         co_return std::move(*refused);
     }
     auto response = co_await outbox_api_->list(std::move(request));
     co_return response;
+}
+
+asio::awaitable<net::Response> Application::reports_call(net::ServerRequest request) {
+    if (auto refused = admin_refusal(request)) {
+        co_return std::move(*refused);
+    }
+    auto response = co_await reports_api_->monthly(std::move(request));
+    co_return response;
+}
+
+asio::awaitable<net::Response> Application::console_call(
+    net::ServerRequest request, asio::awaitable<net::Response> (ConsoleApi::*call)(net::ServerRequest)) {
+    if (auto refused = admin_refusal(request)) {
+        co_return std::move(*refused);
+    }
+    if (!console_api_) {
+        co_return json_response(http::status::not_found, {{"error", "tickets are off (no tickets section)"}});
+    }
+    co_return co_await (console_api_.get()->*call)(std::move(request));
 }
 
 asio::awaitable<net::Response> Application::tickets_call(

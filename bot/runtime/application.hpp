@@ -2,6 +2,7 @@
 // I/O threads, and shuts everything down in order on SIGINT/SIGTERM or stop().
 #pragma once
 
+#include "adapters/bridge/bridge.hpp"
 #include "adapters/wechat_mp/api.hpp"
 #include "adapters/wecom/api.hpp"
 #include "bot/core/clock.hpp"
@@ -10,17 +11,23 @@
 #include "bot/net/beast_http_client.hpp"
 #include "bot/net/http_server.hpp"
 #include "bot/runtime/background.hpp"
+#include "bot/runtime/bridge_channel.hpp"
+#include "bot/runtime/console_api.hpp"
 #include "bot/runtime/conversations.hpp"
 #include "bot/runtime/dialog_responder.hpp"
+#include "bot/runtime/groups_api.hpp"
 #include "bot/runtime/inbox.hpp"
 #include "bot/runtime/outbox.hpp"
 #include "bot/runtime/outbox_api.hpp"
+#include "bot/runtime/reports_api.hpp"
 #include "bot/runtime/responder.hpp"
 #include "bot/runtime/staff_responder.hpp"
 #include "bot/runtime/ticket_service.hpp"
 #include "bot/runtime/tickets_api.hpp"
+#include "bot/runtime/webchat_channel.hpp"
 #include "bot/runtime/wechat_mp_channel.hpp"
 #include "bot/runtime/wecom_channel.hpp"
+#include "bot/runtime/workgroup_channel.hpp"
 #include "config/config.hpp"
 #include "store/store.hpp"
 
@@ -93,6 +100,16 @@ private:
     // After any commit that may have queued messages or set timers: wake the outbox and scheduler.
     void committed();
     asio::awaitable<net::Response> outbox_call(net::ServerRequest request);
+    // GET /api/v1/reports/monthly behind the bearer token.
+    asio::awaitable<net::Response> reports_call(net::ServerRequest request);
+    // The console's API (live view, staff roster) behind the bearer token (404 when tickets are off).
+    asio::awaitable<net::Response> console_call(
+        net::ServerRequest request, asio::awaitable<net::Response> (ConsoleApi::*call)(net::ServerRequest));
+    // Owner groups: POST /bridge/{id}, and the admin API's group members and announcements.
+    asio::awaitable<net::Response> bridge(net::ServerRequest request);
+    asio::awaitable<net::Response> groups_call(
+        net::ServerRequest request, asio::awaitable<net::Response> (GroupsApi::*call)(net::ServerRequest));
+    asio::awaitable<SendOutcome> send_to_owner_group(const store::OutboxMessage& message);
     boost::system::result<void, Error> start_dialogs();
     boost::system::result<void, Error> start_channels();
     boost::system::result<void, Error> start_wecom();
@@ -124,6 +141,7 @@ private:
     std::unique_ptr<TicketService> tickets_;
     std::unique_ptr<StaffResponder> staff_responder_;
     std::unique_ptr<TicketsApi> tickets_api_;
+    std::unique_ptr<ConsoleApi> console_api_;
     ChannelResponders responders_;
     std::unique_ptr<Conversations> conversations_;
     std::unique_ptr<Inbox> inbox_;
@@ -133,8 +151,14 @@ private:
         wecom_apis_;  // by channels.wecom index; null: no secret
     std::unique_ptr<adapters::wecom::RobotWebhook> robot_;
     std::vector<std::unique_ptr<WeComChannel>> wecom_channels_;
+    std::vector<std::unique_ptr<BridgeChannel>> bridge_channels_;
+    std::vector<std::unique_ptr<adapters::bridge::BridgeClient>> bridge_clients_;  // by channels.bridge index
+    std::unique_ptr<GroupsApi> groups_api_;
+    std::unique_ptr<WebChatChannel> webchat_;      // null when channels.webchat is off
+    std::unique_ptr<WorkGroupChannel> workgroup_;  // the demo work group page; null unless a group has "web"
     std::vector<std::unique_ptr<OutboxSender>> outboxes_;  // one per channel
     std::unique_ptr<OutboxApi> outbox_api_;
+    std::unique_ptr<ReportsApi> reports_api_;
     std::unique_ptr<Scheduler> scheduler_;
     std::unique_ptr<Background> background_;
     std::unique_ptr<net::HttpServer> server_;

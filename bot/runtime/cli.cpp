@@ -1,8 +1,12 @@
 #include "bot/runtime/cli.hpp"
 
+#include "bot/reports/report.hpp"
+
 #include <boost/throw_exception.hpp>
 
+#include <optional>
 #include <stdexcept>
+#include <utility>
 
 namespace anju::runtime {
 
@@ -32,30 +36,73 @@ boost::system::result<CliCommand, CliError> parse_command_line(std::span<const s
         command.kind = CliCommand::Kind::understand;
     } else if (first == "chat") {
         command.kind = CliCommand::Kind::chat;
+    } else if (first == "report") {
+        command.kind = CliCommand::Kind::report;
     } else if (!first.empty() && first.front() == '-') {
         return CliError{"unknown option '" + std::string(first) + "'"};
     } else {
         return CliError{"unknown command '" + std::string(first) + "'"};
     }
+    // The options of `report`, each with a value (what it needs, for the message when it is missing).
+    const std::pair<std::string_view, std::string_view> report_options[] = {
+        {"--month", "a month (YYYY-MM)"},
+        {"--format", "a format (json, csv or html)"},
+        {"--out", "a file name"},
+        {"--community", "a community id"},
+    };
     for (std::size_t i = 1; i < args.size(); ++i) {
         const auto arg = args[i];
-        if (arg == "--config" || arg == "-c") {
-            if (i + 1 >= args.size() || args[i + 1].empty()) {
-                return CliError{"option '" + std::string(arg) + "' needs a file name"};
-            }
-            command.config_path = std::string(args[++i]);
-        } else if (arg.starts_with("--config=")) {
-            command.config_path = std::string(arg.substr(9));
-            if (command.config_path.empty()) {
-                return CliError{"option '--config' needs a file name"};
-            }
-        } else if (arg == "--help" || arg == "-h") {
+        if (arg == "--help" || arg == "-h") {
             command.kind = CliCommand::Kind::help;
             return command;
-        } else if (!arg.empty() && arg.front() == '-') {
-            return CliError{"unknown option '" + std::string(arg) + "'"};
-        } else {
+        }
+        // "--name VALUE", "--name=VALUE" (and "-c FILE").
+        std::string_view name = arg;
+        std::optional<std::string_view> value;
+        if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+            name = arg.substr(0, eq);
+            value = arg.substr(eq + 1);
+        }
+        std::string_view needs;
+        if (name == "--config" || name == "-c") {
+            needs = "a file name";
+        } else if (command.kind == CliCommand::Kind::report) {
+            for (const auto& [option, what] : report_options) {
+                if (name == option) {
+                    needs = what;
+                }
+            }
+        }
+        if (needs.empty()) {
+            if (!arg.empty() && arg.front() == '-') {
+                return CliError{"unknown option '" + std::string(name) + "'"};
+            }
             return CliError{"unexpected argument '" + std::string(arg) + "'"};
+        }
+        if (!value && i + 1 < args.size()) {
+            value = args[++i];
+        }
+        if (!value || value->empty()) {
+            return CliError{"option '" + std::string(name) + "' needs " + std::string(needs)};
+        }
+        const std::string text(*value);
+        if (name == "--config" || name == "-c") {
+            command.config_path = text;
+        } else if (name == "--month") {
+            if (!reports::parse_month(text)) {
+                return CliError{"option '--month' must be a month as YYYY-MM, e.g. 2026-11 (got '" + text +
+                                "')"};
+            }
+            command.month = text;
+        } else if (name == "--format") {
+            if (text != "json" && text != "csv" && text != "html") {
+                return CliError{"option '--format' must be json, csv or html (got '" + text + "')"};
+            }
+            command.format = text;
+        } else if (name == "--out") {
+            command.out_path = text;
+        } else {
+            command.community = text;
         }
     }
     return command;
@@ -71,6 +118,10 @@ std::string usage() {
            "  anju understand [--config FILE]    read messages (one per line) on stdin, print how each is\n"
            "                                     understood, one JSON object per line\n"
            "  anju chat [--config FILE]          talk to the dialog on the terminal as a resident would\n"
+           "  anju report [--month YYYY-MM] [--format json|csv|html] [--out FILE] [--community ID]\n"
+           "              [--config FILE]        the monthly complaint analysis (月度投诉分析) from the\n"
+           "                                     store: last month unless --month; JSON unless --format;\n"
+           "                                     to stdout unless --out; every community unless --community\n"
            "  anju --version                     print the version\n"
            "  anju --help                        print this help\n"
            "\n"

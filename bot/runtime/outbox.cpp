@@ -63,6 +63,9 @@ std::string recipient_words(const store::OutboxMessage& m) {
     if (m.channel == "wechat_mp") {
         return "业主";
     }
+    if (m.channel == "webchat") {
+        return "业主（网页聊天）";
+    }
     if (m.channel == "wecom_app") {
         std::string names;
         for (const auto& user : split_targets(m.target)) {
@@ -75,6 +78,9 @@ std::string recipient_words(const store::OutboxMessage& m) {
     }
     if (m.channel == "wecom_aibot") {
         return "智能机器人会话";
+    }
+    if (m.channel == "bridge" || m.channel == "wecom_owner") {
+        return "业主群（" + m.target + "）";
     }
     return m.channel;
 }
@@ -166,6 +172,7 @@ OutboxOptions outbox_options(const config::OutboxConfig& config, std::vector<std
     o.rates.app_per_member_per_minute = config.rates.app_per_member_per_minute;
     o.rates.appchat_per_minute = config.rates.appchat_per_minute;
     o.rates.wechat_mp_per_second = config.rates.wechat_mp_per_second;
+    o.rates.owner_group_per_minute = config.rates.owner_group_per_minute;
     return o;
 }
 
@@ -373,6 +380,10 @@ std::optional<Clock::time_point> OutboxSender::rate_limit(const store::OutboxMes
     }
     if (m.channel == "wechat_mp") {
         return limiter_.acquire({"mp/" + m.account}, rates.wechat_mp_per_second, seconds(1), now);
+    }
+    if (m.channel == "bridge" || m.channel == "wecom_owner") {
+        return limiter_.acquire({m.channel + "/" + m.account + "/" + m.target}, rates.owner_group_per_minute,
+                                minutes(1), now);
     }
     return std::nullopt;
 }

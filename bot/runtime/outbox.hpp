@@ -76,6 +76,7 @@ struct OutboxRates {
     int app_per_member_per_minute = 30;  // wecom_app: per member (each userid of the target)
     int appchat_per_minute = 200;        // wecom_chat: per group chat (account + target)
     int wechat_mp_per_second = 200;      // wechat_mp: per account, all residents together
+    int owner_group_per_minute = 20;     // bridge, wecom_owner: per owner group (account + target)
 };
 
 struct OutboxOptions {

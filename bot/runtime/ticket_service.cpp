@@ -209,28 +209,59 @@ std::string TicketService::card(const Ticket& t, Clock::time_point now) const {
 
 bool TicketService::message_resident(SQLite::Database& db, const std::string& resident,
                                      const std::string& key, const std::string& text, Clock::time_point now) {
+    if (tell_group_member(db, resident, 0, key, text, now)) {
+        return true;
+    }
     const auto address = address_of(resident);
-    if (!address || address->channel != "wechat_mp") {
+    // The web chat ("webchat/web/<visitor>") takes the same payload; its page shows the text.
+    if (!address || (address->channel != "wechat_mp" && address->channel != "webchat")) {
         return false;
     }
     store::OutboxMessage m;
     m.key = key;
-    m.channel = "wechat_mp";
+    m.channel = address->channel;
     m.account = address->account;
     m.target = address->sender;
     m.payload = json{{"text", text}}.dump();
     return store::enqueue(db, m, ms(now));
 }
 
+std::size_t TicketService::notify_role(SQLite::Database& db, std::string_view community,
+                                       std::string_view role, const std::string& key, const std::string& text,
+                                       Clock::time_point now) {
+    std::vector<std::string> userids;
+    for (const auto& c : directory_.config().communities) {
+        if (community.empty() || c.id == community) {
+            for (const auto* s : directory_.staff_with_role(c.id, role)) {
+                add_unique(userids, s->userid);
+            }
+        }
+    }
+    if (userids.empty() || staff_app_.empty()) {
+        return 0;
+    }
+    store::OutboxMessage m;
+    m.key = key;
+    m.channel = "wecom_app";
+    m.account = staff_app_;
+    m.target = join(userids, "|");
+    m.payload = json{{"text", text}}.dump();
+    store::enqueue(db, m, ms(now));
+    return userids.size();
+}
+
 void TicketService::tell_resident(SQLite::Database& db, const Ticket& t, const std::string& key,
                                   const std::string& text, Clock::time_point now) {
+    if (tell_group_member(db, t.resident, t.id, key, text, now)) {
+        return;
+    }
     const auto address = address_of(t.resident);
-    if (!address || address->channel != "wechat_mp") {
+    if (!address || (address->channel != "wechat_mp" && address->channel != "webchat")) {
         return;  // a walk-in without an account: staff tell them by phone
     }
     store::OutboxMessage m;
     m.key = key;
-    m.channel = "wechat_mp";
+    m.channel = address->channel;
     m.account = address->account;
     m.target = address->sender;
     json payload = {{"text", text},
@@ -241,6 +272,9 @@ void TicketService::tell_resident(SQLite::Database& db, const Ticket& t, const s
                       {"status", std::string(tickets::label(t.status))},
                       {"time", directory_.calendar(t.community).format(now)},
                       {"text", text}}}};
+    if (m.channel == "webchat") {
+        payload = json{{"text", text}};  // no template: the chat page shows the text as it is
+    }
     m.payload = payload.dump();
     m.ticket_id = t.id;
     store::enqueue(db, m, ms(now));
@@ -248,13 +282,26 @@ void TicketService::tell_resident(SQLite::Database& db, const Ticket& t, const s
 
 void TicketService::tell_staff(SQLite::Database& db, const Ticket& t, const std::vector<std::string>& userids,
                                const std::string& key, const std::string& text, Clock::time_point now) {
-    if (userids.empty() || staff_app_.empty()) {
+    if (userids.empty()) {
         return;
     }
     store::OutboxMessage m;
     m.key = key;
-    m.channel = "wecom_app";
-    m.account = staff_app_;
+    if (staff_app_.empty()) {
+        // Without a WeCom app, staff of a community with the demo work group page read it there.
+        const auto* community = directory_.community(t.community);
+        const bool web =
+            community != nullptr && std::any_of(community->groups.begin(), community->groups.end(),
+                                                [](const auto& g) { return g.web; });
+        if (!web) {
+            return;
+        }
+        m.channel = "web_staff";
+        m.account = t.community;
+    } else {
+        m.channel = "wecom_app";
+        m.account = staff_app_;
+    }
     m.target = join(userids, "|");
     m.payload = json{{"text", text}}.dump();
     m.ticket_id = t.id;
@@ -271,7 +318,12 @@ void TicketService::post_to_groups(SQLite::Database& db, const Ticket& t, const 
         for (const auto& userid : mentions) {
             text += " <@" + userid + ">";
         }
-        if (!g->chatid.empty()) {
+        if (g->web) {
+            // The demo work group page (bot/runtime/workgroup_channel.hpp).
+            m.channel = "web_group";
+            m.account = t.community;
+            m.target = g->department;
+        } else if (!g->chatid.empty()) {
             m.channel = "wecom_chat";
             m.account = g->wecom;
             m.target = g->chatid;
@@ -350,6 +402,7 @@ Filed TicketService::file(SQLite::Database& db, const dialogs::ComplaintDraft& d
                     }
                 }
                 ANJU_LOG_INFO(ticket_log) << "duplicate report added" << kv("code", open->code);
+                groups_after_filing(db, filed, resident, now);
                 return filed;
             }
         }
@@ -383,6 +436,7 @@ Filed TicketService::file(SQLite::Database& db, const dialogs::ComplaintDraft& d
         schedule_sla(db, filed.ticket, now);
         notify_filed(db, filed.ticket, now);
     }
+    groups_after_filing(db, filed, resident, now);
     return filed;
 }
 
@@ -558,6 +612,25 @@ std::string TicketService::staff_command(SQLite::Database& db, const tickets::St
     }
     if (command.verb == Verb::rectify) {
         return answer_rectification(db, *ticket, command.arg, actor, now);
+    }
+    if (command.verb == Verb::announce) {
+        if (!actor.has_role("supervisor") && !actor.has_role("pm") && !actor.has_role("quality")) {
+            return "只有主管、项目经理或品质部可以向业主群发布公告";
+        }
+        if (command.arg.empty()) {
+            return "请写上公告内容，例如「公告 " + *code + " 本周内完成3号楼电梯主板更换，期间请走2号梯」";
+        }
+        const auto key = "T" + std::to_string(ticket->id) + ":announce:" + std::to_string(ms(now));
+        const auto groups = announce(db, ticket->community, ticket->room.building, ticket->id,
+                                     "【整改公告】" + command.arg, key, now);
+        if (groups == 0) {
+            return "工单 " + *code + " 所在楼栋没有配置业主群，公告未发布。";
+        }
+        auto e = event("announce", command.arg, now, json{{"groups", groups}}.dump());
+        e.actor = "staff:" + actor.id;
+        e.actor_name = actor.name;
+        store::append_event(db, ticket->id, e);
+        return "已向" + std::to_string(groups) + "个业主群发布整改公告。";
     }
     Action action;
     action.text = command.arg;
@@ -741,6 +814,7 @@ void TicketService::after_change(SQLite::Database& db, const Ticket& before, con
     if (t.parent_id != 0 && (t.status == Status::closed || t.status == Status::confirmed)) {
         maybe_close_group(db, t.parent_id, now);
     }
+    group_notices(db, t, e, now);
     sla_after_change(db, before, t, e, now);
 }
 
@@ -807,7 +881,9 @@ void TicketService::maybe_close_group(SQLite::Database& db, std::int64_t parent_
     parent->status = Status::closed;
     parent->updated_at = now;
     parent->confirm_due.reset();
-    store::update_ticket(db, *parent, event("group_closed", "所有住户已确认", now));
+    const auto closed = event("group_closed", "所有住户已确认", now);
+    store::update_ticket(db, *parent, closed);
+    group_notices(db, *parent, closed, now);
 }
 
 // ---- residents ----

@@ -15,6 +15,7 @@
 #include "bot/tickets/directory.hpp"
 #include "bot/tickets/ticket.hpp"
 #include "dialogs/types.hpp"
+#include "store/group_store.hpp"
 #include "store/ticket_store.hpp"
 #include "store/timer_store.hpp"
 
@@ -107,6 +108,22 @@ public:
     bool message_resident(SQLite::Database& db, const std::string& resident, const std::string& key,
                           const std::string& text, Clock::time_point now);
 
+    // Queues a plain text through the staff app for every member of staff with `role` in
+    // `community` ("" = every community), e.g. the monthly report's note to quality and pm. `key`
+    // makes it idempotent (one message per role). Returns how many people it is for: 0 when nobody
+    // has the role or there is no staff app.
+    std::size_t notify_role(SQLite::Database& db, std::string_view community, std::string_view role,
+                            const std::string& key, const std::string& text, Clock::time_point now);
+
+    // ---- owner groups (业主群, ticket_groups.cpp); on the store thread ----
+
+    // A rectification announcement (整改公告) to the owner groups of `community` that cover
+    // `building` ("" = every group) and to the groups following ticket `ticket_id` (0 = none).
+    // Returns how many groups it was queued for.
+    std::size_t announce(SQLite::Database& db, std::string_view community, std::string_view building,
+                         std::int64_t ticket_id, const std::string& text, const std::string& key,
+                         Clock::time_point now);
+
     // ---- time (issue 6): SLA clocks, escalation, auto-close, the daily push; on the store thread ----
 
     // Registers the handlers of the ticket timers (sla_warn, sla_due, escalate, auto_close,
@@ -155,6 +172,18 @@ private:
     void on_rectification_due(SQLite::Database& db, const store::Timer& timer, Clock::time_point now);
     void on_daily_push(SQLite::Database& db, const store::Timer& timer, Clock::time_point now);
     void on_monthly_report(SQLite::Database& db, const store::Timer& timer, Clock::time_point now);
+
+    // Owner groups (ticket_groups.cpp).
+    void groups_after_filing(SQLite::Database& db, const Filed& filed, const std::string& resident,
+                             Clock::time_point now);
+    void group_notices(SQLite::Database& db, const tickets::Ticket& t, const tickets::Event& e,
+                       Clock::time_point now);
+    // A resident who is a member speaking in a group (not linked to a private conversation) is told
+    // in the group, with an @ and without personal details. False for any other resident.
+    bool tell_group_member(SQLite::Database& db, const std::string& resident, std::int64_t ticket_id,
+                           const std::string& key, const std::string& text, Clock::time_point now);
+    void post_to_owner_group(SQLite::Database& db, const store::GroupRef& ref, const std::string& key,
+                             const std::string& text, std::int64_t ticket_id, Clock::time_point now);
 
     // Outbox helpers (keys make every message idempotent).
     void tell_resident(SQLite::Database& db, const tickets::Ticket& t, const std::string& key,

@@ -3,6 +3,7 @@
 // daily progress push and the monthly report's timer. Every timer is set in the transaction of the
 // change that causes it and fires through the Scheduler, inside a write job of its own.
 #include "bot/core/log.hpp"
+#include "bot/runtime/owner_groups.hpp"
 #include "bot/runtime/scheduler.hpp"
 #include "bot/runtime/ticket_helpers.hpp"
 #include "bot/runtime/ticket_service.hpp"
@@ -453,6 +454,9 @@ void TicketService::on_daily_push(SQLite::Database& db, const store::Timer& time
         }
         if (!cfg.daily_push || t.resident.empty() || !store::daily_push_enabled(db, t.resident)) {
             continue;
+        }
+        if (group_of_conversation(t.resident)) {
+            continue;  // reported in an owner group: neighbours get real progress there, not a daily digest
         }
         std::string text = "【每日进展】工单 " + t.code + "（" + summary(t) + "）\n";
         if (updated) {

@@ -45,7 +45,7 @@ std::optional<std::int64_t> parse_time(std::string_view text) {
 std::optional<tickets::Action::Kind> action_kind(std::string_view name) {
     using K = tickets::Action::Kind;
     for (const auto k : {K::claim, K::arrive, K::plan, K::progress, K::resolve, K::transfer, K::escalate,
-                         K::confirm, K::reopen, K::close, K::cancel}) {
+                         K::confirm, K::reopen, K::close, K::cancel, K::note}) {
         if (tickets::to_string(k) == name) {
             return k;
         }
@@ -84,6 +84,61 @@ json sla_json(SQLite::Database& db, std::int64_t ticket_id) {
                           {"answer", r.answer}});
     }
     return {{"milestones", std::move(milestones)}, {"rectifications", std::move(orders)}};
+}
+
+// The messages sent about a ticket (its outbox rows), for the console's timeline: who they went to
+// in words (a resident, staff by name, a work group), what they said, and how the sending went.
+json messages_json(const std::vector<store::OutboxRow>& rows, const tickets::Directory& directory) {
+    json out = json::array();
+    for (const auto& row : rows) {
+        const auto& m = row.message;
+        const auto payload = json::parse(m.payload, nullptr, false);
+        const auto text_of = [&](const char* key) {
+            return payload.is_object() && payload.contains(key) && payload[key].is_string()
+                       ? payload[key].get<std::string>()
+                       : std::string();
+        };
+        // Staff one-to-one (WeCom app, the demo work-group page): "userid|userid"; work groups (robot,
+        // demo page): the department; app group chats: a chatid; owner groups: a group id; residents:
+        // an openid or visitor id.
+        std::string kind = "resident";
+        std::string to = "业主";
+        if (m.channel == "wecom_app" || m.channel == "web_staff") {
+            kind = "staff";
+            to.clear();
+            for (std::size_t from = 0; from < m.target.size();) {
+                const auto bar = std::min(m.target.find('|', from), m.target.size());
+                const auto userid = m.target.substr(from, bar - from);
+                const auto* s = directory.staff(userid);
+                to += (to.empty() ? "" : "、") + (s != nullptr ? s->name : userid);
+                from = bar + 1;
+            }
+        } else if (m.channel == "wecom_robot" || m.channel == "web_group") {
+            kind = "group";
+            // "all": the community's common group.
+            to = m.target == "all" ? "工作群"
+                                   : std::string(TicketService::department_label(m.target)) + "工作群";
+        } else if (m.channel == "wecom_chat" || m.channel == "wecom_aibot") {
+            kind = "group";
+            to = "工作群";
+        } else if (m.channel == "bridge") {
+            kind = "owner_group";
+            to = "业主群";
+        }
+        out.push_back({{"id", m.id},
+                       {"channel", m.channel},
+                       {"target_kind", kind},
+                       {"target", m.target},
+                       {"to", to},
+                       {"text", text_of("text")},
+                       {"markdown", text_of("markdown")},
+                       {"state", m.state},
+                       {"attempts", m.attempts},
+                       {"last_error", m.last_error},
+                       {"created_at", optional_ms(m.created_at_ms)},
+                       {"sent_at", m.sent_at_ms != 0 ? optional_ms(m.sent_at_ms) : json(nullptr)}});
+    }
+    return out;
 }
 
 }  // namespace
@@ -193,6 +248,27 @@ asio::awaitable<net::Response> TicketsApi::list(net::ServerRequest request) {
                 co_return bad("room",
                               "cannot read a room from \"" + value + "\" (e.g. 3-2-501, 3栋2单元501)");
             }
+        } else if (key == "urgency") {
+            if (!dialogs::parse_urgency(value)) {
+                co_return bad("urgency", "must be normal, emergency or difficult");
+            }
+            f.urgency = value;
+        } else if (key == "nature") {
+            if (!dialogs::parse_nature(value) || value == "none") {
+                co_return bad("nature", "must be service, facility, fee or order");
+            }
+            f.nature = value;
+        } else if (key == "overdue") {
+            if (value != "1" && value != "true" && value != "0" && value != "false") {
+                co_return bad("overdue", "must be true or false");
+            }
+            f.overdue = value == "1" || value == "true";
+        } else if (key == "sla") {
+            const auto state = store::parse_sla_state(value);
+            if (!state) {
+                co_return bad("sla", "must be on_track, warning or overdue");
+            }
+            f.sla = *state;
         } else if (key == "building") {
             f.room.building = value;
         } else if (key == "unit") {
@@ -214,8 +290,11 @@ asio::awaitable<net::Response> TicketsApi::list(net::ServerRequest request) {
             co_return bad(key, "unknown parameter");
         }
     }
+    f.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch()).count();
+    f.warn_percent = tickets_.directory().config().warn_at_percent;
     auto read = [f, history](SQLite::Database& db) {
         auto tickets = store::find_tickets(db, f);
+        auto sla = store::sla_states(db, tickets, f.now_ms, f.warn_percent);
         std::vector<std::vector<tickets::Event>> events;
         if (history) {
             events.reserve(tickets.size());
@@ -223,12 +302,14 @@ asio::awaitable<net::Response> TicketsApi::list(net::ServerRequest request) {
                 events.push_back(store::ticket_events(db, t.id));
             }
         }
-        return std::make_pair(std::move(tickets), std::move(events));
+        return std::make_tuple(std::move(tickets), std::move(sla), std::move(events));
     };
-    const auto [found, events] = co_await store_.run(std::move(read));
+    const auto [found, sla, events] = co_await store_.run(std::move(read));
     json items = json::array();
     for (std::size_t i = 0; i < found.size(); ++i) {
-        items.push_back(ticket_json(found[i], tickets_, history ? &events[i] : nullptr));
+        auto item = ticket_json(found[i], tickets_, history ? &events[i] : nullptr);
+        item["sla"] = sla[i] == store::SlaState::none ? json(nullptr) : json(store::to_string(sla[i]));
+        items.push_back(std::move(item));
     }
     json body = {{"tickets", std::move(items)}};
     body["next"] = found.size() == f.limit && !found.empty() ? json(found.back().id) : json(nullptr);
@@ -240,7 +321,8 @@ asio::awaitable<net::Response> TicketsApi::get(net::ServerRequest request) {
     if (!code) {
         co_return reply(http::status::not_found, {{"error", "no such ticket"}});
     }
-    auto read = [code = *code](SQLite::Database& db) {
+    const auto* directory = &tickets_.directory();
+    auto read = [code = *code, directory](SQLite::Database& db) {
         std::optional<std::tuple<tickets::Ticket, std::vector<tickets::Event>, std::string, json>> out;
         if (auto t = store::ticket_by_code(db, code)) {
             std::string parent;
@@ -250,7 +332,12 @@ asio::awaitable<net::Response> TicketsApi::get(net::ServerRequest request) {
                 }
             }
             auto events = store::ticket_events(db, t->id);
-            out.emplace(std::move(*t), std::move(events), std::move(parent), sla_json(db, t->id));
+            auto extra = sla_json(db, t->id);
+            store::OutboxFilter messages;
+            messages.ticket_code = code;
+            messages.limit = 1000;
+            extra["messages"] = messages_json(store::find_outbox(db, messages), *directory);
+            out.emplace(std::move(*t), std::move(events), std::move(parent), std::move(extra));
         }
         return out;
     };
@@ -258,10 +345,11 @@ asio::awaitable<net::Response> TicketsApi::get(net::ServerRequest request) {
     if (!found) {
         co_return reply(http::status::not_found, {{"error", "no such ticket"}});
     }
-    const auto& [t, events, parent, sla] = *found;
+    const auto& [t, events, parent, extra] = *found;
     auto body = ticket_json(t, tickets_, &events, parent);
-    body["milestones"] = sla["milestones"];
-    body["rectifications"] = sla["rectifications"];
+    body["milestones"] = extra["milestones"];
+    body["rectifications"] = extra["rectifications"];
+    body["messages"] = extra["messages"];
     co_return reply(http::status::ok, body);
 }
 
@@ -345,7 +433,7 @@ asio::awaitable<net::Response> TicketsApi::action(net::ServerRequest request) {
     }
     const auto body = json::parse(request.message.body(), nullptr, false);
     if (body.is_discarded() || !body.is_object()) {
-        co_return bad("", "expected a JSON object {\"action\", \"actor\", \"text\"?, \"to\"?}");
+        co_return bad("", "expected a JSON object {\"action\", \"actor\" (or \"as\"), \"text\"?, \"to\"?}");
     }
     const auto str = [&](const char* key) {
         const auto it = body.find(key);
@@ -356,18 +444,21 @@ asio::awaitable<net::Response> TicketsApi::action(net::ServerRequest request) {
         co_return bad(
             "action",
             "must be one of claim, arrive, plan, progress, resolve, transfer, escalate, confirm, reopen, "
-            "close, cancel");
+            "close, cancel, note");
     }
-    const auto* staff = tickets_.directory().staff(str("actor"));
+    // The console names the member of staff it acts as with "as" (the same thing as "actor").
+    const auto actor_id = str("actor").empty() ? str("as") : str("actor");
+    const auto* staff = tickets_.directory().staff(actor_id);
     if (staff == nullptr) {
-        co_return bad("actor", "must be the WeCom userid of someone on a community's staff roster");
+        co_return bad(str("actor").empty() ? "as" : "actor",
+                      "must be the WeCom userid of someone on a community's staff roster");
     }
     tickets::Action action;
     action.kind = *kind;
     action.text = str("text");
     if (*kind == tickets::Action::Kind::transfer) {
         std::string community;
-        tickets_.directory().staff(str("actor"), &community);
+        tickets_.directory().staff(actor_id, &community);
         const auto* target = tickets_.directory().staff(str("to"));
         if (target == nullptr) {
             target = tickets_.directory().staff_named(community, str("to"));

@@ -1,8 +1,12 @@
 // The tickets part of the admin API (/api/v1/tickets…, bearer token checked by the caller):
 //   GET  /api/v1/tickets?status=&community=&department=&assignee=&resident=&room=&from=&to=&after=&limit=
-//   GET  /api/v1/tickets/{code}            one ticket with its event log
+//        &urgency=&nature=&building=&overdue=true|false&sla=on_track|warning|overdue
+//        each ticket with its "sla" state (null once it is no longer open; store::SlaState)
+//   GET  /api/v1/tickets/{code}            one ticket with its event log, milestones, rectification
+//                                          orders and "messages" (the outbox rows about it)
 //   POST /api/v1/tickets                   register a complaint for a resident (walk-in, phone)
-//   POST /api/v1/tickets/{code}/actions    the same actions staff commands take
+//   POST /api/v1/tickets/{code}/actions    the same actions staff commands take, plus "note"; the
+//                                          actor is "actor" or "as" (a staff userid)
 // JSON in and out; bad input is answered 400 naming the field, refused actions 409 with the
 // sentence staff would get, unknown codes 404.
 #pragma once

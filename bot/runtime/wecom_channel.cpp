@@ -2,6 +2,8 @@
 
 #include "bot/core/log.hpp"
 #include "bot/core/text.hpp"
+#include "bot/runtime/bridge_channel.hpp"
+#include "bot/runtime/owner_groups.hpp"
 
 #include <random>
 
@@ -40,10 +42,11 @@ WeComChannel::WeComChannel(wc::AppEndpoint endpoint, wc::WeComApi* api, Inbox& i
 }
 
 WeComChannel::WeComChannel(wc::AibotEndpoint endpoint, wc::RobotWebhook& robot, Inbox& inbox, Clock& clock,
-                           metrics::Registry& metrics, WeComChannelOptions options)
+                           metrics::Registry& metrics, WeComChannelOptions options, store::Store* residents)
     : WeComChannel(endpoint.options().account, inbox, clock, metrics, options) {
     aibot_.emplace(std::move(endpoint));
     robot_ = &robot;
+    residents_ = residents;
 }
 
 net::Response WeComChannel::refuse(boost::system::error_code ec) {
@@ -75,10 +78,36 @@ asio::awaitable<net::Response> WeComChannel::handle(net::ServerRequest request) 
     ANJU_LOG_DEBUG(wecom_log) << "message" << kv("account", account_) << kv("from", opened->sender)
                               << kv("text", opened->text);
     Inbox::Admission admission;
+    bool went_private = false;
     try {
-        admission = co_await inbox_.admit(std::move(*opened));
+        if (residents_ != nullptr) {
+            opened->channel = std::string(kWeComOwnerChannel);
+            if (!opened->chat.empty()) {
+                opened->text = strip_mentions(opened->text);
+                auto admitted = co_await admit_from_group(*residents_, inbox_, std::move(*opened));
+                admission = std::move(admitted.admission);
+                went_private = admitted.went_private;
+            } else {
+                admission = co_await inbox_.admit(std::move(*opened));
+            }
+        } else {
+            admission = co_await inbox_.admit(std::move(*opened));
+        }
     } catch (const std::exception&) {
         co_return net::make_response(http::status::service_unavailable, "");
+    }
+    if (went_private) {
+        // The conversation goes on privately; the group hears one line through this message's
+        // one-shot response_url.
+        admission.turn->decline_passive();
+        const auto& url = admission.turn->message().reply_url;
+        if (!url.empty() && !admission.duplicate) {
+            auto line = group_private_line();
+            auto sent = co_await robot_->respond_aibot(url, std::move(line));
+            replies_.with({account_, std::string(sent ? "response_url" : "failed")}).inc();
+        }
+        co_return net::make_response(http::status::ok, wc::AibotEndpoint::render_ack(),
+                                     "text/plain; charset=utf-8");
     }
     if (aibot_) {
         // The robot's answer goes to the response_url; the callback itself is acknowledged empty.
@@ -101,8 +130,12 @@ asio::awaitable<net::Response> WeComChannel::handle(net::ServerRequest request) 
 asio::awaitable<void> WeComChannel::deliver(std::shared_ptr<Turn> turn, Reply reply) {
     const auto& message = turn->message();
     std::string all;
-    for (const auto& t : reply.texts) {
-        all += (all.empty() ? "" : "\n") + t;
+    if (residents_ != nullptr && !message.chat.empty()) {
+        all = group_answer(reply.texts);  // neighbours read it: one line, nothing personal
+    } else {
+        for (const auto& t : reply.texts) {
+            all += (all.empty() ? "" : "\n") + t;
+        }
     }
     if (all.empty()) {
         turn->decline_passive();

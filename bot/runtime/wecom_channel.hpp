@@ -12,6 +12,7 @@
 #include "bot/net/router.hpp"
 #include "bot/runtime/channel_sender.hpp"
 #include "bot/runtime/inbox.hpp"
+#include "store/store.hpp"
 
 #include <chrono>
 #include <optional>
@@ -29,9 +30,12 @@ public:
     // the passive reply. Everything passed by reference must outlive the channel.
     WeComChannel(adapters::wecom::AppEndpoint endpoint, adapters::wecom::WeComApi* api, Inbox& inbox,
                  Clock& clock, metrics::Registry& metrics, WeComChannelOptions options);
-    // A 智能机器人: answers go to each message's response_url through `robot`.
+    // A 智能机器人: answers go to each message's response_url through `robot`. With `residents` (the
+    // store), it sits in owner groups (业主群) and serves residents: group messages go through
+    // admit_from_group (bot/runtime/bridge_channel.hpp) and answers in a group are one redacted line.
     WeComChannel(adapters::wecom::AibotEndpoint endpoint, adapters::wecom::RobotWebhook& robot, Inbox& inbox,
-                 Clock& clock, metrics::Registry& metrics, WeComChannelOptions options);
+                 Clock& clock, metrics::Registry& metrics, WeComChannelOptions options,
+                 store::Store* residents = nullptr);
 
     // GET (URL verification: the decrypted echostr) and POST (a message) on /wecom/{id}. Bad
     // signatures and stale timestamps get 403, bad payloads 400, a journal failure 503.
@@ -40,8 +44,11 @@ public:
     asio::awaitable<void> deliver(std::shared_ptr<Turn> turn, Reply reply) override;
 
     const std::string& account() const { return account_; }
-    // The channel name on its messages: "wecom" (app) or "wecom_bot" (智能机器人).
-    std::string_view channel() const { return app_ ? "wecom" : "wecom_bot"; }
+    // The channel name on its messages: "wecom" (app), "wecom_bot" (智能机器人 for staff) or
+    // "wecom_owner" (智能机器人 in owner groups).
+    std::string_view channel() const {
+        return app_ ? "wecom" : residents_ != nullptr ? "wecom_owner" : "wecom_bot";
+    }
 
 private:
     WeComChannel(std::string account, Inbox& inbox, Clock& clock, metrics::Registry& metrics,
@@ -53,6 +60,7 @@ private:
     std::optional<adapters::wecom::AibotEndpoint> aibot_;
     adapters::wecom::WeComApi* api_ = nullptr;
     adapters::wecom::RobotWebhook* robot_ = nullptr;
+    store::Store* residents_ = nullptr;
     Inbox& inbox_;
     Clock& clock_;
     WeComChannelOptions options_;

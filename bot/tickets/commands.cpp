@@ -10,13 +10,13 @@ namespace {
 
 using Verb = StaffCommand::Verb;
 
-constexpr std::array<std::pair<std::string_view, Verb>, 21> kVerbs = {{
+constexpr std::array<std::pair<std::string_view, Verb>, 22> kVerbs = {{
     {"接单", Verb::claim},     {"抢单", Verb::claim},    {"到场", Verb::arrive},   {"已到场", Verb::arrive},
     {"方案", Verb::plan},      {"进展", Verb::progress}, {"进度", Verb::progress}, {"完成", Verb::resolve},
     {"已完成", Verb::resolve}, {"转派", Verb::transfer}, {"转交", Verb::transfer}, {"升级", Verb::escalate},
     {"查询", Verb::query},     {"查看", Verb::query},    {"我的", Verb::mine},     {"待办", Verb::todo},
     {"待接单", Verb::todo},    {"登记", Verb::enroll},   {"帮助", Verb::help},     {"help", Verb::help},
-    {"整改", Verb::rectify},
+    {"整改", Verb::rectify},   {"公告", Verb::announce},
 }};
 
 // Whitespace: ASCII blanks, the ideographic space (U+3000) and NBSP (U+00A0).
@@ -178,6 +178,7 @@ std::string staff_help() {
            "转派 工单号 姓名 — 转给同事处理\n"
            "升级 工单号 原因 — 升级给主管\n"
            "整改 工单号 措施 — 回复整改单\n"
+           "公告 工单号 内容 — 向业主群发布整改公告（主管、经理、品质）\n"
            "查询 工单号 — 查看工单详情\n"
            "我的 — 我处理中的工单\n"
            "待办 — 本部门待接单的工单\n"

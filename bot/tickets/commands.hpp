@@ -1,5 +1,5 @@
 // The short Chinese commands staff write in the work group (@bot) or to the app one-to-one:
-// 接单 / 到场 / 方案 / 进展 / 完成 / 转派 / 升级 / 整改 / 查询 <code> …, 我的, 待办, 登记, 帮助. Pure
+// 接单 / 到场 / 方案 / 进展 / 完成 / 转派 / 升级 / 整改 / 公告 / 查询 <code> …, 我的, 待办, 登记, 帮助. Pure
 // parsing; what a command does is the ticket service's business.
 #pragma once
 
@@ -17,7 +17,8 @@ struct StaffCommand {
         resolve,
         transfer,
         escalate,
-        rectify,  // 整改 <code> <measures>: the department's answer to a rectification order
+        rectify,   // 整改 <code> <measures>: the department's answer to a rectification order
+        announce,  // 公告 <code> <text>: a rectification announcement to the owner groups (业主群)
         query,
         mine,
         todo,

@@ -90,7 +90,7 @@ std::optional<Satisfaction> parse_satisfaction(std::string_view text) {
 }
 
 std::optional<Action::Kind> parse_action_kind(std::string_view text) {
-    for (int i = 0; i <= static_cast<int>(Action::Kind::attach); ++i) {
+    for (int i = 0; i <= static_cast<int>(Action::Kind::note); ++i) {
         const auto k = static_cast<Action::Kind>(i);
         if (to_string(k) == text) {
             return k;
@@ -127,6 +127,8 @@ std::string_view to_string(Action::Kind k) {
             return "cancel";
         case Action::Kind::attach:
             return "attach";
+        case Action::Kind::note:
+            return "note";
     }
     return "unknown";
 }
@@ -171,7 +173,8 @@ boost::system::result<Decision, Refusal> decide(const Ticket& ticket, const Acti
     e.at = now;
     t.updated_at = now;
 
-    if (ticket.parent_id != 0 && staff && action.kind != Action::Kind::attach) {
+    if (ticket.parent_id != 0 && staff && action.kind != Action::Kind::attach &&
+        action.kind != Action::Kind::note) {
         return refuse("工单 " + code + " 已并入群体投诉，请在主工单上操作");
     }
 
@@ -345,6 +348,17 @@ boost::system::result<Decision, Refusal> decide(const Ticket& ticket, const Acti
                 return refuse(status_text() + "，不能再补充");
             }
             t.households = ticket.households + (action.score > 0 ? action.score : 0);
+            break;
+        case Action::Kind::note:
+            // An internal note (the console): on any ticket, in any state, by any member of staff.
+            // It is only an event; the ticket, its deadlines and even updated_at stay as they were.
+            if (!staff) {
+                return refuse("只有工作人员可以添加备注");
+            }
+            if (action.text.empty()) {
+                return refuse("请写上备注内容");
+            }
+            t = ticket;
             break;
     }
     return d;

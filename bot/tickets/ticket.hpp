@@ -64,7 +64,7 @@ struct Event {
     std::string actor;       // "staff:zhanggong", "resident:wechat_mp/demo/o…", "system"
     std::string actor_name;  // "张工"
     std::string kind;        // filed, claim, arrive, plan, progress, resolve, transfer, escalate, confirm,
-                             // reopen, rate, close, cancel, duplicate, group_*, …
+                             // reopen, rate, close, cancel, note, duplicate, group_*, …
     std::string text;        // what was said: the plan, the progress, the reason
     std::string data;        // JSON details: evidence, old/new assignee, deadlines, satisfaction
 };
@@ -126,6 +126,7 @@ struct Action {
         close,     // survey answered / timed out, or staff close
         cancel,    // withdrawn
         attach,    // more from the resident (duplicate report, follow-up)
+        note,      // an internal note by staff (the console): appends an event, changes nothing
     };
     Kind kind = Kind::claim;
     std::string text{};

@@ -121,11 +121,12 @@ TEST(ConfigTest, EffectiveShowsEveryDefaultInItsConfigForm) {
         "http_client": {"timeout": "10s", "max_response_size": 8388608, "ca_file": ""},
         "log": {"level": "info"},
         "admin": {"token": "<empty> (from file)"},
-        "channels": {"wechat_mp": [], "wecom": []},
+        "channels": {"wechat_mp": [], "wecom": [], "bridge": [],
+                     "webchat": {"enabled": false, "max_text": 2000, "allowed_origins": []}},
         "dialogs": {"dir": "dialogs", "expire_after": "30m", "max_attempts": 2},
         "outbox": {"poll": "30s", "first_retry": "30s", "max_retry": "1h", "max_attempts": 10, "concurrency": 4,
                    "rates": {"robot_per_minute": 20, "app_per_member_per_minute": 30, "appchat_per_minute": 200,
-                             "wechat_mp_per_second": 200}},
+                             "wechat_mp_per_second": 200, "owner_group_per_minute": 20}},
         "tickets": {"routing": {"natures": {}, "categories": {}}, "utc_offset_minutes": 480,
                     "emergency_on_site": "15m", "order_immediate_on_site": "5m", "normal_plan": "2wd",
                     "engineering_plan": "1d", "difficult_plan": "5wd", "start_within": "1wd",
@@ -135,7 +136,8 @@ TEST(ConfigTest, EffectiveShowsEveryDefaultInItsConfigForm) {
                                    "normal": {"supervisor": "2h", "pm": "1wd"},
                                    "difficult": {"supervisor": "1wd", "pm": "2wd"}},
                     "daily_push": true, "daily_push_at": "18:00", "rectification_answer": "3wd",
-                    "monthly_report_at": "08:00", "communities": []}
+                    "monthly_report_at": "08:00", "communities": []},
+        "reports": {"hotspot_min": 3, "repeat_min": 3, "repeat_months": 3}
     })j");
     EXPECT_EQ(effective, expected) << loaded->effective;
 }
@@ -275,6 +277,25 @@ TEST(ConfigTest, ReportsInvalidJsonWithLineAndColumn) {
         "{\n  \"service\": {\"name\": \"anju\n\"}}", "",
         "invalid JSON at line 3, column 0: syntax error while parsing value - invalid string: "
         "control character U+000A (LF) must be escaped to \\u000A or \\n");
+}
+
+TEST(ConfigTest, ReadsTheWebChatAndChecksItsOrigins) {
+    const auto loaded = parse_config(R"({"channels": {"webchat": {
+        "enabled": true, "max_text": 500,
+        "allowed_origins": ["https://chat.example.com", "http://127.0.0.1:9000"]}}})",
+                                     kSource, {});
+    ASSERT_TRUE(loaded.has_value()) << ::testing::PrintToString(loaded.error().items);
+    EXPECT_TRUE(loaded->channels.webchat.enabled);
+    EXPECT_EQ(loaded->channels.webchat.max_text, 500U);
+    EXPECT_EQ(loaded->channels.webchat.allowed_origins,
+              (std::vector<std::string>{"https://chat.example.com", "http://127.0.0.1:9000"}));
+    expect_single_problem(
+        R"({"channels": {"webchat": {"allowed_origins": ["https://chat.example.com/page"]}}})",
+        "channels.webchat.allowed_origins",
+        R"(must hold "*" or origins such as "https://chat.example.com" (scheme://host[:port], no path; )"
+        R"(got "https://chat.example.com/page"))");
+    expect_single_problem(R"({"channels": {"webchat": {"max_text": 0}}})", "channels.webchat.max_text",
+                          "must be between 1 and 100000 (got 0)");
 }
 
 TEST(ConfigTest, RejectsJsonWithCStyleComments) {
@@ -803,6 +824,20 @@ TEST(ConfigTest, ShippedExampleDocumentsEveryKey) {
             EXPECT_TRUE(node->at("#" + leaf).is_string()) << key;
         }
     }
+}
+
+TEST(ConfigTest, ReadsTheReportsSectionAndRefusesNonsense) {
+    const auto loaded =
+        parse_config(R"({"reports": {"hotspot_min": 10, "repeat_min": 4, "repeat_months": 6}})", kSource, {});
+    ASSERT_TRUE(loaded.has_value());
+    EXPECT_EQ(loaded->reports.hotspot_min, 10);
+    EXPECT_EQ(loaded->reports.repeat_min, 4);
+    EXPECT_EQ(loaded->reports.repeat_months, 6);
+    expect_single_problem(R"({"reports": {"hotspot_min": 1}})", "reports.hotspot_min",
+                          "must be between 2 and 10000 (got 1)");
+    expect_single_problem(R"({"reports": {"repeat_months": 0}})", "reports.repeat_months",
+                          "must be between 1 and 24 (got 0)");
+    expect_single_problem(R"({"reports": {"top": 5}})", "reports.top", "unknown key");
 }
 
 }  // namespace

@@ -32,6 +32,8 @@ const char* name(Verb v) {
             return "escalate";
         case Verb::rectify:
             return "rectify";
+        case Verb::announce:
+            return "announce";
         case Verb::query:
             return "query";
         case Verb::mine:
@@ -77,6 +79,7 @@ TEST(ParseStaffCommand, EveryVerbAndSynonym) {
         {"转交 K7M3QX 李师傅", Verb::transfer, "K7M3QX", "李师傅"},
         {"升级 K7M3QX 超时无人处理", Verb::escalate, "K7M3QX", "超时无人处理"},
         {"整改 K7M3QX 已安排夜班值守", Verb::rectify, "K7M3QX", "已安排夜班值守"},
+        {"公告 K7M3QX 本周内更换3号楼电梯主板", Verb::announce, "K7M3QX", "本周内更换3号楼电梯主板"},
         {"查询 K7M3QX", Verb::query, "K7M3QX", ""},
         {"查看 K7M3QX", Verb::query, "K7M3QX", ""},
         {"我的", Verb::mine, "", ""},
@@ -238,7 +241,7 @@ TEST(StaffHelp, ListsEveryCommand) {
     EXPECT_FALSE(help.empty());
     for (const auto verb :
          {Verb::claim, Verb::arrive, Verb::plan, Verb::progress, Verb::resolve, Verb::transfer,
-          Verb::escalate, Verb::rectify, Verb::query, Verb::mine, Verb::todo, Verb::enroll}) {
+          Verb::escalate, Verb::rectify, Verb::announce, Verb::query, Verb::mine, Verb::todo, Verb::enroll}) {
         const auto word = verb_word(verb);
         ASSERT_FALSE(word.empty()) << name(verb);
         EXPECT_NE(help.find(std::string(word)), std::string::npos) << word;
