@@ -275,7 +275,10 @@ std::vector<UnsatisfiedTicket> unsatisfied_of(SQLite::Database& db, std::int64_t
         "SELECT coalesce(t.code, ''), t.community, t.building, t.unit, t.room, t.category, t.department,"
         " CASE WHEN t.assignee_name != '' THEN t.assignee_name ELSE t.assignee END,"
         " coalesce((SELECT e.text FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'rate'"
-        "           AND e.text != '' ORDER BY e.id DESC LIMIT 1), t.last_progress),"
+        "           AND e.text != '' ORDER BY e.id DESC LIMIT 1),"
+        "          (SELECT e.text FROM ticket_events e WHERE e.ticket_id = t.id AND e.text != ''"
+        "           ORDER BY e.id DESC LIMIT 1),"
+        "          nullif(t.last_progress, ''), t.description),"
         " t.created_at"
         " FROM tickets t WHERE t.created_at >= ? AND t.created_at < ? AND t.satisfaction = 'unsatisfied'"
         " AND t.is_group = 0" +

@@ -132,7 +132,8 @@ struct UnsatisfiedTicket {
     std::string category_label;
     std::string department;
     std::string handler;  // the assignee's name (or userid)
-    std::string reason;   // what the resident said with the rating, else the last progress text
+    std::string reason;   // what the resident said with the rating, else the latest text in the
+                          // ticket's log, else its last progress, else the complaint itself
     std::int64_t created_at_ms = 0;
 };
 

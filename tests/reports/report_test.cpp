@@ -57,6 +57,7 @@ struct Spec {
     std::string assignee_name{};
     std::vector<std::pair<std::string, std::string>> slots{};
     Clock::time_point created{};
+    std::string description{};  // "" = "投诉 <category>"
 };
 
 std::int64_t add(SQLite::Database& db, const Spec& s) {
@@ -71,7 +72,7 @@ std::int64_t add(SQLite::Database& db, const Spec& s) {
     for (const auto& [k, v] : s.slots) {
         t.slots.set(k, v);
     }
-    t.description = "投诉 " + s.category;
+    t.description = s.description.empty() ? "投诉 " + s.category : s.description;
     t.department = s.department;
     t.assignee_name = s.assignee_name;
     t.status = s.status;
@@ -665,6 +666,15 @@ TEST_F(MonthlyReportTest, HtmlIsOneSafeSelfContainedPage) {
                                 .satisfaction = Satisfaction::unsatisfied,
                                 .created = local(2026, 11, 19)});
         event(db, t, "rate", "<script>alert('x')</script> & \"more\"", local(2026, 11, 23));
+        // Rated without a word: the list shows the complaint itself.
+        add(db, {.building = "5",
+                 .unit = "1",
+                 .room = "1203",
+                 .category = "water_leak",
+                 .status = Status::closed,
+                 .satisfaction = Satisfaction::unsatisfied,
+                 .created = local(2026, 11, 20),
+                 .description = "<script>document.cookie</script>漏水"});
     });
     const auto r = build(kNovember);
     const auto html = to_html(r);
@@ -680,6 +690,7 @@ TEST_F(MonthlyReportTest, HtmlIsOneSafeSelfContainedPage) {
     EXPECT_EQ(charts, 4U);
     EXPECT_NE(html.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;more&quot;"),
               std::string::npos);
+    EXPECT_NE(html.find("&lt;script&gt;document.cookie&lt;/script&gt;漏水"), std::string::npos);
     EXPECT_EQ(html.find("<script"), std::string::npos);
     for (const char* external : {"src=", "href=", "url(", "@import", "http://", "https://"}) {
         EXPECT_EQ(html.find(external), std::string::npos) << external;
