@@ -9,6 +9,7 @@
 #include "tests/support/app_runner.hpp"
 #include "tests/support/fake_clock.hpp"
 #include "tests/support/fake_wechat_api.hpp"
+#include "tests/support/ws_page.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -44,19 +45,13 @@ const std::string kSource = ANJU_SOURCE_DIR;
 // the test instead of hanging it.
 class ChatPage {
 public:
-    explicit ChatPage(std::uint16_t port) : port_(port) {}
+    explicit ChatPage(std::uint16_t port) : page_(port, "/chat/ws") {}
 
     // Opens /chat/ws; returns the HTTP status of the upgrade's answer (101).
-    int open(const std::string& origin = {}) {
-        const auto status = run_coro(ioc_, do_open(origin), 5s);
-        if (status == 101) {
-            asio::co_spawn(ioc_, read_loop(), [](const std::exception_ptr&) {});
-        }
-        return status;
-    }
+    int open(const std::string& origin = {}) { return page_.open(origin); }
 
-    void send_raw(std::string text) { EXPECT_TRUE(run_coro(ioc_, do_send(std::move(text)), 5s)); }
-    void send(const json& frame) { send_raw(frame.dump()); }
+    void send_raw(std::string text) { page_.send_raw(std::move(text)); }
+    void send(const json& frame) { page_.send(frame); }
 
     // Says hello (with `visitor`, or none) and returns the visitor id the server answered with.
     std::string hello(const std::string& visitor = {}) {
@@ -81,19 +76,7 @@ public:
     // The oldest unclaimed frame of `type` ("" for any), leaving the others for later calls; a null
     // json if none came within `cap` (or the socket closed).
     json next(const std::string& type = {}, std::chrono::milliseconds cap = 10s) {
-        auto find = [&] {
-            return std::find_if(frames_.begin(), frames_.end(),
-                                [&](const json& f) { return type.empty() || f.value("type", "") == type; });
-        };
-        poll_until(
-            ioc_, [&] { return find() != frames_.end() || closed_; }, cap);
-        const auto it = find();
-        if (it == frames_.end()) {
-            return {};
-        }
-        auto frame = *it;
-        frames_.erase(it);
-        return frame;
+        return page_.next(type, cap);
     }
 
     // Says `text` and returns the text of the bot's next message.
@@ -102,54 +85,10 @@ public:
         return next("text").value("text", std::string());
     }
 
-    void close() { run_coro(ioc_, do_close(), 5s); }
+    void close() { page_.close(); }
 
 private:
-    asio::awaitable<int> do_open(std::string origin) {
-        auto& lowest = beast::get_lowest_layer(ws_);
-        const tcp::endpoint server(asio::ip::make_address("127.0.0.1"), port_);
-        co_await lowest.async_connect(server, asio::use_awaitable);
-        if (!origin.empty()) {
-            ws_.set_option(websocket::stream_base::decorator(
-                [origin](websocket::request_type& req) { req.set(http::field::origin, origin); }));
-        }
-        websocket::response_type res;
-        const auto host = "127.0.0.1:" + std::to_string(port_);
-        auto [ec] = co_await ws_.async_handshake(res, host, "/chat/ws", asio::as_tuple(asio::use_awaitable));
-        if (ec && res.result_int() == 0) {
-            co_return -1;
-        }
-        co_return static_cast<int>(res.result_int());
-    }
-    asio::awaitable<bool> do_send(std::string text) {
-        auto [ec, n] = co_await ws_.async_write(asio::buffer(text), asio::as_tuple(asio::use_awaitable));
-        co_return !ec;
-    }
-    asio::awaitable<void> read_loop() {
-        for (;;) {
-            beast::flat_buffer buffer;
-            auto [ec, n] = co_await ws_.async_read(buffer, asio::as_tuple(asio::use_awaitable));
-            if (ec) {
-                closed_ = true;
-                co_return;
-            }
-            const auto raw = beast::buffers_to_string(buffer.data());
-            auto frame = json::parse(raw, nullptr, false);
-            EXPECT_TRUE(frame.is_object()) << raw;
-            frames_.push_back(std::move(frame));
-        }
-    }
-    asio::awaitable<void> do_close() {
-        auto [ec] =
-            co_await ws_.async_close(websocket::close_code::normal, asio::as_tuple(asio::use_awaitable));
-        (void)ec;
-    }
-
-    std::uint16_t port_;
-    asio::io_context ioc_;
-    websocket::stream<beast::tcp_stream> ws_{ioc_};
-    std::deque<json> frames_;  // received and not yet claimed by next()
-    bool closed_ = false;
+    WsPage page_;
     int sent_ = 0;
 };
 
